@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One module per concern; read the folder names top-down to see the architecture:
+// C shims (CBLAS, CHDF5) -> Kernels -> Transformer -> ACDC -> Checkpoint / Tasks -> acdc (CLI).
+let package = Package(
+    name: "acdc-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "acdc", targets: ["acdc"]),
+        .executable(name: "acdc-bench", targets: ["acdc-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .target(name: "Kernels", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Transformer", dependencies: ["Kernels"]),
+        .target(name: "Tokenizer"),
+        .target(name: "ACDC", dependencies: ["Transformer", "Kernels"]),
+        .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC"]),
+        .target(name: "Tasks", dependencies: ["ACDC", "Tokenizer", "Transformer"]),
+        .executableTarget(name: "acdc", dependencies: [
+            "ACDC", "Checkpoint", "Tasks", "Transformer", "Tokenizer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "ACDCTests", dependencies: ["ACDC", "Transformer"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ACDC"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "ACDC", "Tokenizer"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ]
+)
