@@ -1,0 +1,81 @@
+import Transformer
+
+/// Computes the search metric of a graph state. Implementations must be
+/// deterministic functions of the edge mask: ACDC's answer is a function of
+/// the sequence of metric values it sees.
+public protocol GraphEvaluator: AnyObject {
+    var setup: EvaluationSetup { get }
+    /// Metric of the graph whose present edges are `present`.
+    func evaluate(_ present: [Bool]) -> Double
+}
+
+/// What every evaluator shares: the model, the graph, the clean tokens, the
+/// corrupted-run cache and the metric bound to the clean model's baseline.
+public final class EvaluationSetup: @unchecked Sendable {
+    public let model: HookedTransformer
+    public let graph: ComputationalGraph
+    public let clean: TokenBatch
+    public let metric: Metric
+    public let metricName: String
+    public let zeroAblation: Bool
+    let corrupted: ActivationCache
+
+    public init(model: HookedTransformer, experiment: Experiment, metric metricName: String?, zeroAblation: Bool) throws {
+        let c = model.config
+        let origin = experiment.sourcePath ?? experiment.name
+        do {
+            try experiment.clean.validate(for: c, origin: "\(origin) 'clean'")
+            try experiment.corrupted.validate(for: c, origin: "\(origin) 'corrupted'")
+        } catch let e as ModelError { throw ACDCError(e.message) }
+        if experiment.usePosEmbed && c.positionalEmbedding != .standard {
+            throw ACDCError("\(origin): use_pos_embed needs a model with standard positional embeddings")
+        }
+        self.model = model
+        self.graph = ComputationalGraph(config: c, usePosEmbed: experiment.usePosEmbed)
+        self.clean = experiment.clean
+        self.zeroAblation = zeroAblation
+        let (name, spec) = try experiment.metric(named: metricName)
+        self.metricName = name
+
+        var pass = CorruptedPass(config: c, zeroAblation: zeroAblation, usePosEmbed: experiment.usePosEmbed,
+                                 posPermutation: experiment.corruptedPosPermutation, posTable: model.weights.wPos.array)
+        _ = model.forward(experiment.corrupted, hooks: &pass)
+        self.corrupted = pass.cache
+
+        let logits = model.logits(experiment.clean)
+        let positions = spec.positions(seqLen: experiment.clean.seqLen)
+        let baseline = EvaluationSetup.gather(logits, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen,
+                                              vocab: c.dVocabOut, positions: positions)
+        self.metric = try Metric(spec: spec, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen,
+                                 vocab: c.dVocabOut, baseline: baseline, name: name)
+    }
+
+    /// `[B, T, V]` → `[B, P, V]` at `positions`.
+    static func gather(_ logits: [Float], rows: Int, seqLen: Int, vocab: Int, positions: [Int]) -> [Float] {
+        var out = [Float](); out.reserveCapacity(rows * positions.count * vocab)
+        for r in 0..<rows { for p in positions {
+            let o = (r * seqLen + p) * vocab
+            out.append(contentsOf: logits[o..<(o + vocab)])
+        } }
+        return out
+    }
+
+    /// All edges present.
+    public var fullGraph: [Bool] { Array(repeating: true, count: graph.edges.count) }
+}
+
+/// The literal evaluator: one full hooked forward pass per metric value,
+/// with the reference's receiver semantics (`ReceiverPatch`). Slow; the oracle.
+public final class ReferenceEvaluator: GraphEvaluator {
+    public let setup: EvaluationSetup
+    public init(setup: EvaluationSetup) { self.setup = setup }
+
+    public func evaluate(_ present: [Bool]) -> Double {
+        let m = setup.model
+        var patch = ReceiverPatch(graph: setup.graph, present: present, corrupted: setup.corrupted, config: m.config)
+        let logits = m.forward(setup.clean, hooks: &patch)
+        let g = EvaluationSetup.gather(logits, rows: setup.clean.rows, seqLen: setup.clean.seqLen,
+                                       vocab: m.config.dVocabOut, positions: setup.metric.positions)
+        return g.withUnsafeBufferPointer { setup.metric.evaluate($0.baseAddress!) }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Kernels
+
+/// A metric bound to its baseline: evaluates logits of a patched run.
+///
+/// Logits arrive as `[rows, P, vocab]` where P indexes `positions` (only the
+/// positions the metric reads are ever unembedded). Sums run in Double; the
+/// log-softmax itself is float32 like the reference's.
+public struct Metric: Sendable {
+    public let spec: MetricSpec
+    public let positions: [Int]
+    public let rows: Int
+    public let vocab: Int
+    private let slot: [Int: Int]
+    private let baseLogits: [Float]
+    private let baseLogProbs: [Float]
+
+    /// `baseline`: the clean model's logits at `positions`, `[rows, P, vocab]`.
+    public init(spec: MetricSpec, rows: Int, seqLen: Int, vocab: Int, baseline: [Float], name: String) throws {
+        self.spec = spec
+        self.positions = spec.positions(seqLen: seqLen)
+        self.rows = rows
+        self.vocab = vocab
+        var s: [Int: Int] = [:]
+        for (i, p) in positions.enumerated() { s[p] = i }
+        self.slot = s
+        try Metric.validate(spec, rows: rows, seqLen: seqLen, vocab: vocab, name: name)
+        precondition(baseline.count == rows * positions.count * vocab)
+        self.baseLogits = baseline
+        var lp = [Float](repeating: 0, count: baseline.count)
+        let n = rows * spec.positions(seqLen: seqLen).count, V = vocab
+        baseline.withUnsafeBufferPointer { b in
+            lp.withUnsafeMutableBufferPointer { o in
+                for r in 0..<n {
+                    logSoftmax(b.baseAddress! + r * V, count: V, output: o.baseAddress! + r * V)
+                }
+            }
+        }
+        self.baseLogProbs = lp
+    }
+
+    static func validate(_ spec: MetricSpec, rows: Int, seqLen: Int, vocab: Int, name: String) throws {
+        func pos(_ p: Int) throws {
+            guard p >= 0 && p < seqLen else { throw ACDCError("metric '\(name)': position \(p) is outside the sequence (length \(seqLen))") }
+        }
+        func tok(_ t: Int) throws {
+            guard t >= 0 && t < vocab else { throw ACDCError("metric '\(name)': token \(t) is outside the output vocabulary (\(vocab))") }
+        }
+        func perRow(_ n: Int, _ what: String) throws {
+            guard n == rows else { throw ACDCError("metric '\(name)': \(what) has \(n) entries, expected one per row (\(rows))") }
+        }
+        func sel(_ s: PositionSelection) throws {
+            switch s {
+            case .positions(let p):
+                guard !p.isEmpty else { throw ACDCError("metric '\(name)': empty position list") }
+                try p.forEach(pos)
+            case .mask(let m):
+                try perRow(m.count, "mask")
+                for row in m where row.count != seqLen {
+                    throw ACDCError("metric '\(name)': mask rows must have \(seqLen) entries, got \(row.count)")
+                }
+                guard m.contains(where: { $0.contains(true) }) else { throw ACDCError("metric '\(name)': mask selects nothing") }
+            case .all: break
+            }
+        }
+        switch spec {
+        case .klDiv(let s): try sel(s)
+        case .logitDiff(let p, let c, let w):
+            try pos(p); try perRow(c.count, "correct"); try perRow(w.count, "wrong"); try (c + w).forEach(tok)
+        case .l2(let p, let d):
+            guard !p.isEmpty, !d.isEmpty else { throw ACDCError("metric '\(name)': positions and dims must be non-empty") }
+            try p.forEach(pos); try d.forEach(tok)
+        case .greaterThan(let p, let y, let s):
+            try pos(p); try y.forEach(tok); try perRow(s.count, "start_years")
+            guard y.count == 100 else { throw ACDCError("metric '\(name)': year_tokens must list the 100 tokens 00..99, got \(y.count)") }
+            for v in s where v < 0 || v > 99 { throw ACDCError("metric '\(name)': start year suffix \(v) is not in 0...99") }
+        case .docstring(let p, let c, let w):
+            try pos(p); try perRow(c.count, "correct"); try perRow(w.count, "wrong"); try c.forEach(tok)
+            for ws in w { guard !ws.isEmpty else { throw ACDCError("metric '\(name)': empty wrong-token list") }; try ws.forEach(tok) }
+        case .nll(let s, let labels), .matchNLL(let s, let labels):
+            try sel(s); try perRow(labels.count, "labels")
+            for l in labels { guard l.count == seqLen else { throw ACDCError("metric '\(name)': labels rows must have \(seqLen) entries") }; try l.forEach(tok) }
+        }
+    }
+
+    /// Entries (row, slot) selected by a selection.
+    private func entries(_ s: PositionSelection) -> [(Int, Int, Int)] {
+        var out: [(Int, Int, Int)] = []
+        for r in 0..<rows {
+            for (j, p) in positions.enumerated() {
+                switch s {
+                case .positions(let ps): if ps.contains(p) { out.append((r, j, p)) }
+                case .all: out.append((r, j, p))
+                case .mask(let m): if m[r][p] { out.append((r, j, p)) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The metric of `logits` (`[rows, P, vocab]`).
+    public func evaluate(_ logits: UnsafePointer<Float>) -> Double {
+        let V = vocab, P = positions.count
+        func at(_ r: Int, _ j: Int) -> UnsafePointer<Float> { logits + (r * P + j) * V }
+        switch spec {
+        case .klDiv(let s):
+            var lp = [Float](repeating: 0, count: V)
+            var total: Double = 0
+            let es = entries(s)
+            baseLogProbs.withUnsafeBufferPointer { base in
+                lp.withUnsafeMutableBufferPointer { m in
+                    for (r, j, _) in es {
+                        logSoftmax(at(r, j), count: V, output: m.baseAddress!)
+                        let b = base.baseAddress! + (r * P + j) * V
+                        var kl: Double = 0
+                        for v in 0..<V { kl += Double(expf(b[v])) * Double(b[v] - m[v]) }
+                        total += kl
+                    }
+                }
+            }
+            return total / Double(es.count)
+        case .logitDiff(let p, let c, let w):
+            let j = slot[p]!
+            var sc: Double = 0, sw: Double = 0
+            for r in 0..<rows { sc += Double(at(r, j)[c[r]]); sw += Double(at(r, j)[w[r]]) }
+            return -(sc / Double(rows) - sw / Double(rows))
+        case .l2(let ps, let dims):
+            var total: Double = 0
+            var n = 0
+            baseLogits.withUnsafeBufferPointer { base in
+                for r in 0..<rows { for p in ps { let j = slot[p]!
+                    for d in dims {
+                        let diff = Double(at(r, j)[d]) - Double(base[(r * P + j) * V + d])
+                        total += diff * diff; n += 1
+                    }
+                } }
+            }
+            return total / Double(n)
+        case .greaterThan(let p, let years, let start):
+            let j = slot[p]!
+            var lp = [Float](repeating: 0, count: V)
+            var total: Double = 0
+            lp.withUnsafeMutableBufferPointer { m in
+                for r in 0..<rows {
+                    logSoftmax(at(r, j), count: V, output: m.baseAddress!)
+                    var above: Double = 0, below: Double = 0
+                    for (yy, t) in years.enumerated() {
+                        let pr = Double(expf(m[t]))
+                        if yy > start[r] { above += pr } else { below += pr }
+                    }
+                    if start[r] == 0 { below = 0 }
+                    total += above - below
+                }
+            }
+            return -total / Double(rows)
+        case .docstring(let p, let c, let w):
+            let j = slot[p]!
+            var total: Double = 0
+            for r in 0..<rows {
+                let row = at(r, j)
+                var mx = -Float.infinity
+                for t in w[r] where row[t] > mx { mx = row[t] }
+                total += Double(row[c[r]] - mx)
+            }
+            return -total / Double(rows)
+        case .nll(let s, let labels), .matchNLL(let s, let labels):
+            let match: Bool
+            if case .matchNLL = spec { match = true } else { match = false }
+            var lp = [Float](repeating: 0, count: V)
+            var total: Double = 0
+            let es = entries(s)
+            baseLogProbs.withUnsafeBufferPointer { base in
+                lp.withUnsafeMutableBufferPointer { m in
+                    for (r, j, p) in es {
+                        logSoftmax(at(r, j), count: V, output: m.baseAddress!)
+                        let t = labels[r][p]
+                        var v = -Double(m[t])
+                        if match { v += Double(base[(r * P + j) * V + t]) }
+                        total += v
+                    }
+                }
+            }
+            return total / Double(es.count)
+        }
+    }
+}

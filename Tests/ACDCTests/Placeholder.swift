@@ -1,2 +1,0 @@
-import XCTest
-final class ACDCTestsPlaceholder: XCTestCase { func testNothing() {} }
