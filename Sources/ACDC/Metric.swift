@@ -104,21 +104,22 @@ public struct Metric: Sendable {
         func at(_ r: Int, _ j: Int) -> UnsafePointer<Float> { logits + (r * P + j) * V }
         switch spec {
         case .klDiv(let s):
+            // float32 throughout, like the reference's F.kl_div(...).sum(-1).mean().
             var lp = [Float](repeating: 0, count: V)
-            var total: Double = 0
+            var total: Float = 0
             let es = entries(s)
             baseLogProbs.withUnsafeBufferPointer { base in
                 lp.withUnsafeMutableBufferPointer { m in
                     for (r, j, _) in es {
                         logSoftmax(at(r, j), count: V, output: m.baseAddress!)
                         let b = base.baseAddress! + (r * P + j) * V
-                        var kl: Double = 0
-                        for v in 0..<V { kl += Double(expf(b[v])) * Double(b[v] - m[v]) }
+                        var kl: Float = 0
+                        for v in 0..<V { kl += expf(b[v]) * (b[v] - m[v]) }
                         total += kl
                     }
                 }
             }
-            return total / Double(es.count)
+            return Double(total / Float(es.count))
         case .logitDiff(let p, let c, let w):
             let j = slot[p]!
             var sc: Double = 0, sw: Double = 0

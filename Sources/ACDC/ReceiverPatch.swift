@@ -68,7 +68,9 @@ struct ReceiverPatch: HookVisitor {
                 let c = corrupted.sender(s, dModel: d, heads: H)
                 for r in 0..<rows {
                     let ao = a.offset + r * a.stride, co = c.offset + r * c.stride
-                    for i in 0..<d { x[r * stride + i] += a.buffer[ao + i] - c.buffer[co + i] }
+                    // Two roundings, `x += a; x −= ã`, exactly as the reference does it.
+                    for i in 0..<d { x[r * stride + i] += a.buffer[ao + i] }
+                    for i in 0..<d { x[r * stride + i] -= c.buffer[co + i] }
                 }
             }
         }

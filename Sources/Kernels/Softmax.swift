@@ -28,12 +28,15 @@ public func softmaxRows(
     }
 }
 
-/// log-softmax of one row into `output` (Double accumulation of the normaliser).
+/// log-softmax of one row into `output`, in float32 as PyTorch computes it
+/// (`x − max − log Σ exp(x − max)`): metric values are compared with the
+/// reference's float32 results, whose rounding of the normaliser shifts
+/// KL-type metrics by ~1e-7, so we round the same way.
 public func logSoftmax(_ x: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) {
     var mx = x[0]
     for i in 1..<count where x[i] > mx { mx = x[i] }
-    var sum: Double = 0
-    for i in 0..<count { sum += Double(expf(x[i] - mx)) }
-    let lse = mx + Float(log(sum))
-    for i in 0..<count { output[i] = x[i] - lse }
+    var sum: Float = 0
+    for i in 0..<count { sum += expf(x[i] - mx) }
+    let logSum = logf(sum)
+    for i in 0..<count { output[i] = (x[i] - mx) - logSum }
 }

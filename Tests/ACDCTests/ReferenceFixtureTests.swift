@@ -22,8 +22,12 @@ final class ReferenceFixtureTests: XCTestCase {
                 XCTAssertEqual(acdc.state.trace.count, trace.count, "\(fixtureCase)/\(run.name): number of evaluations")
                 for (i, (ours, ref)) in zip(acdc.state.trace, trace).enumerated() {
                     XCTAssertEqual(g.edgeString(ours.edge, withType: false), ref.edge, "\(run.name) trace[\(i)] edge order")
-                    // 1e-5 relative or 1e-7 absolute: float32 rounding of a different summation order.
-                    let tol = max(1e-7, 1e-5 * abs(ref.after))
+                    // The reference computes metrics in float32: each row's log-softmax normaliser
+                    // (|lse| ≈ 5) is rounded to 1 ulp = 4.8e-7, and receivers before their first
+                    // step hold the unpatched (differently rounded) residual. Observed worst case on
+                    // these fixtures: 1.6e-5 relative / 1.2e-7 absolute (tiny-gpt2 kl-0.005-zero),
+                    // so allow 2e-5 relative or 2e-7 absolute; every decision must still match.
+                    let tol = max(2e-7, 2e-5 * abs(ref.after))
                     XCTAssertEqual(ours.metricAfter, ref.after, accuracy: tol, "\(run.name) trace[\(i)] \(ref.edge) metric")
                     XCTAssertEqual(ours.removed, ref.removed, "\(run.name) trace[\(i)] \(ref.edge) decision (result \(ours.result) vs \(ref.result))")
                 }
