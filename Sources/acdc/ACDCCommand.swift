@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct ACDCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "acdc",
+        abstract: "Automatic Circuit DisCovery on transformer language models.",
+        discussion: """
+        ACDC walks a model's computational graph from the output back to the \
+        embeddings and removes every edge whose removal moves the metric by less \
+        than the threshold. Runs are checkpointed after every step and can be \
+        resumed; the circuits found export to edge lists, JSON, Graphviz and HDF5.
+        """,
+        subcommands: [RunCommand.self, ExportCommand.self])
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import ACDC
+
+/// Options shared by every command that runs ACDC.
+struct SearchOptions: ParsableArguments {
+    @Option(help: "Edges whose removal changes the metric by less than this are removed (strict <).")
+    var threshold: Double
+
+    @Option(help: "Metric to minimise (default: the experiment's first metric).")
+    var metric: String?
+
+    @Flag(help: "Ablate with zeros instead of the corrupted run's activations.")
+    var zeroAblation = false
+
+    @Flag(help: "Compare |metric change| with the threshold instead of the signed change.")
+    var absValueThreshold = false
+
+    @Option(help: "Order of parents within one hook name: normal (heads H-1..0) or reverse.")
+    var indicesMode: ACDCOptions.IterationMode = .normal
+
+    @Option(help: "Order of parent hook names: normal (latest layer first) or reverse.")
+    var namesMode: ACDCOptions.IterationMode = .normal
+
+    @Flag(help: "Drop the outputs of nodes none of whose inputs survived (not with --zero-ablation).")
+    var removeRedundant = false
+
+    func options(defaultMetric: String) -> ACDCOptions {
+        ACDCOptions(threshold: threshold, metric: metric ?? defaultMetric, zeroAblation: zeroAblation,
+                    absValueThreshold: absValueThreshold, indicesMode: indicesMode, namesMode: namesMode,
+                    removeRedundant: removeRedundant)
+    }
+}
+
+extension ACDCOptions.IterationMode: ExpressibleByArgument {}
+
+/// Output verbosity shared by commands.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "No progress output on stderr.")
+    var quiet = false
+
+    @Flag(help: "Print the final summary as one JSON object on stdout.")
+    var json = false
+}
