@@ -1,0 +1,1 @@
+// temporary until tests land
