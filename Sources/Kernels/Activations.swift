@@ -29,7 +29,11 @@ func geluNewVectorizable(_ x: Float) -> Float {
 @inline(__always)
 func expBranchFree(_ xIn: Float) -> Float {
     let x = Swift.min(Swift.max(xIn, -87), 88)
-    let k = (x * 1.442695040888963).rounded(.toNearestOrEven) // x / ln 2
+    // k = round(x / ln 2): adding and subtracting 1.5·2²³ rounds to an integer
+    // in the float adder (|x / ln 2| < 2²²), vectorising where `rounded()` would
+    // call `rintf` per element on baseline x86-64 (no SSE4.1 `roundps`).
+    let shifter: Float = 12_582_912
+    let k = (x * 1.442695040888963 + shifter) - shifter
     // ln 2 split in a part exact in float32 and a remainder (Cody–Waite).
     let r = (x - k * 0.693145751953125) - k * 1.428606765330187e-06
     var p: Float = 1.0 / 5040

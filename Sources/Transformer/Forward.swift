@@ -40,11 +40,14 @@ extension HookedTransformer {
             pass.visit(.residPost(l), resid, &hooks)
         }
 
-        var logits = [Float](repeating: 0, count: BT * c.dVocabOut)
         let normalized = pass.normalize(resid, rows: BT, weights: weights.lnFinal,
                                         scaleHook: .lnFinalScale, normalizedHook: .lnFinalNormalized, &hooks)
-        logits.withUnsafeMutableBufferPointer { unembedNormalized(normalized.base, rows: BT, logits: $0.baseAddress!) }
-        return logits
+        // Not zero-filled first: unembedNormalized writes every logit (b_U rows, then the GEMM adds).
+        return [Float](unsafeUninitializedCapacity: BT * c.dVocabOut) { out, count in
+            adviseHugePages(UnsafeMutableRawBufferPointer(out))
+            unembedNormalized(normalized.base, rows: BT, logits: out.baseAddress!)
+            count = BT * c.dVocabOut
+        }
     }
 
     /// Forward without hooks.
@@ -95,7 +98,7 @@ struct ForwardPass {
         let out = into ?? normalized
         let width = x.count / rows
         if hooks.wants(scaleHook) {
-            let scales = ws.buffer(rows)
+            let scales = ws.buffer("scales", rows)
             layerNormScales(x.base, rows: rows, width: width, eps: c.eps, output: scales.base)
             visit(scaleHook, scales, &hooks)
             layerNorm(x.base, rows: rows, width: width, scales: scales.base, weight: ln?.w.pointer, bias: ln?.b.pointer,
@@ -137,12 +140,12 @@ struct ForwardPass {
         if split {
             // [B·T, H, d]: every head gets its own copy of the residual stream.
             let inputs = QKV.allCases.map { kind -> UnsafeMutableBufferPointer<Float> in
-                let rep = ws.buffer(BT * H * d)
+                let rep = ws.buffer("input \(kind.letter)", BT * H * d)
                 for r in 0..<BT { for h in 0..<H { (rep.base + (r * H + h) * d).update(from: resid.base + r * d, count: d) } }
                 visit(.input(l, kind), rep, &hooks)
                 return rep
             }
-            let headNorm = ws.buffer(BT * H * d)
+            let headNorm = ws.buffer("head normalized", BT * H * d)
             for kind in QKV.allCases {
                 // TL normalises over d for each (b, t, h): B·T·H contiguous rows.
                 let x = normalize(inputs[kind.rawValue], rows: BT * H, weights: ln, scaleHook: .ln1Scale(l),
@@ -160,7 +163,7 @@ struct ForwardPass {
             let x = normalize(resid, rows: BT, weights: ln, scaleHook: .ln1Scale(l), normalizedHook: .ln1Normalized(l), &hooks)
             var qkInput = x
             if shortformer {
-                qkInput = ws.buffer(BT * d)
+                qkInput = ws.buffer("shortformer qk input", BT * d)
                 qkInput.base.update(from: x.base, count: BT * d)
                 addPositions(qkInput.base, heads: 1, pos: pos)
             }
@@ -188,7 +191,7 @@ struct ForwardPass {
             }
         } }
         if wantScores {
-            let scores = ws.buffer(B * H * T * T)
+            let scores = ws.buffer("scores", B * H * T * T)
             scores.base.update(from: pattern.base, count: B * H * T * T)
             visit(.attnScores(l), scores, &hooks)
             // A rewritten score is what the softmax sees.
@@ -207,9 +210,9 @@ struct ForwardPass {
     /// hook_result (if wanted) and hook_attn_out = Σ_h result[h] + b_O.
     func attentionOutput<V: HookVisitor>(layer l: Int, _ hooks: inout V) -> UnsafeMutableBufferPointer<Float> {
         let attn = model.weights.blocks[l].attn
-        let attnOut = ws.buffer(BT * d)
+        let attnOut = ws.buffer("attn out", BT * d)
         if hooks.wants(.result(l)) {
-            let result = ws.buffer(BT * H * d)
+            let result = ws.buffer("result", BT * H * d)
             for h in 0..<H {
                 model.headResult(layer: l, head: h, z: z.base + h * dh, ldz: hd, rows: BT, out: result.base + h * d, ldOut: H * d)
             }
@@ -236,14 +239,14 @@ struct ForwardPass {
         var mlpIn = residMid
         if hooks.wants(.mlpIn(l)) {
             // A separate copy: edits to hook_mlp_in must not reach resid_post.
-            mlpIn = ws.buffer(BT * d)
+            mlpIn = ws.buffer("mlp in", BT * d)
             mlpIn.base.update(from: residMid.base, count: BT * d)
             visit(.mlpIn(l), mlpIn, &hooks)
         }
         let x = normalize(mlpIn, rows: BT, weights: model.weights.blocks[l].ln2, scaleHook: .ln2Scale(l),
                           normalizedHook: .ln2Normalized(l), &hooks)
-        let out = ws.buffer(BT * d)
-        let hidden = ws.buffer(BT * (c.dMLP ?? 0))
+        let out = ws.buffer("mlp out", BT * d)
+        let hidden = ws.buffer("mlp hidden", BT * (c.dMLP ?? 0))
         model.mlpAfterNorm(layer: l, normalized: x.base, rows: BT, out: out.base, hidden: hidden.base) { hook, _ in
             visit(hook, hidden, &hooks)
         }

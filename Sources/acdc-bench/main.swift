@@ -1,1 +1,48 @@
-print("bench")
+import Foundation
+
+/// acdc-bench: performance measurements of the engine.
+///
+///   acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
+let usage = "usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]"
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n" + usage + "\n").utf8))
+    exit(2)
+}
+
+var args = Array(CommandLine.arguments.dropFirst())
+guard let command = args.first else { fail("missing subcommand") }
+args.removeFirst()
+
+switch command {
+case "forward":
+    var bench = ForwardBenchmark()
+    while !args.isEmpty {
+        let flag = args.removeFirst()
+        if flag == "--breakdown" { bench.breakdown = true; continue }
+        guard !args.isEmpty else { fail("\(flag) needs a value") }
+        let value = args.removeFirst()
+        func int() -> Int {
+            guard let v = Int(value), v > 0 else { fail("\(flag): expected a positive integer, got '\(value)'") }
+            return v
+        }
+        switch flag {
+        case "--runs": bench.runs = int()
+        case "--batch": bench.batch = int()
+        case "--seq": bench.seqLen = int()
+        case "--layers": bench.layers = int()
+        case "--seed": bench.seed = UInt64(int())
+        case "--threads":
+            let ts = value.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+            guard !ts.isEmpty else { fail("--threads: expected e.g. 1,2") }
+            bench.threads = ts
+        default: fail("unknown option \(flag)")
+        }
+    }
+    if bench.seqLen > 1024 { fail("--seq: at most n_ctx = 1024") }
+    do { try bench.run() } catch { fail("\(error)") }
+case "-h", "--help", "help":
+    print(usage)
+default:
+    fail("unknown subcommand '\(command)'")
+}
