@@ -16,7 +16,7 @@ public enum Activation: String, Sendable, Codable {
     public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .geluNew:
-            for i in 0..<count { x[i] = Kernels.geluNew(x[i]) }
+            geluNewVector(x, count: count)
         case .gelu:
             for i in 0..<count { x[i] = 0.5 * x[i] * (1 + erff(x[i] * 0.7071067811865476)) }
         case .relu:

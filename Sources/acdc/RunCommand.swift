@@ -25,7 +25,7 @@ struct RunCommand: ParsableCommand {
     var out: String?
 
     @Option(help: ArgumentHelp("Metric evaluator: fast (incremental) or reference (literal, slow).", visibility: .hidden))
-    var evaluator: EvaluatorKind = .reference
+    var evaluator: EvaluatorKind = .fast
 
     @OptionGroup var output: OutputOptions
 
