@@ -20,4 +20,16 @@ static inline unsigned acdc_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned acdc_h5f_acc_rdwr(void)   { return H5F_ACC_RDWR; }
 static inline size_t acdc_h5t_variable(void)     { return H5T_VARIABLE; }
 static inline hsize_t acdc_h5s_unlimited(void)   { return H5S_UNLIMITED; }
+
+/* Added for the Checkpoint module. */
+static inline hid_t acdc_h5e_default(void)        { return H5E_DEFAULT; }
+static inline hid_t acdc_h5p_link_create(void)    { return H5P_LINK_CREATE; }
+/* Fixed little-endian file types, so a checkpoint's bytes do not depend on the
+   writer's CPU; HDF5 converts to the native memory type on read. */
+static inline hid_t acdc_h5t_ieee_f32le(void)     { return H5T_IEEE_F32LE; }
+static inline hid_t acdc_h5t_ieee_f64le(void)     { return H5T_IEEE_F64LE; }
+static inline hid_t acdc_h5t_std_i32le(void)      { return H5T_STD_I32LE; }
+static inline hid_t acdc_h5t_std_i64le(void)      { return H5T_STD_I64LE; }
+static inline hid_t acdc_h5t_std_u8le(void)       { return H5T_STD_U8LE; }
+static inline H5F_libver_t acdc_h5f_libver_latest(void) { return H5F_LIBVER_LATEST; }
 #endif

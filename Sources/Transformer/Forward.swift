@@ -7,223 +7,43 @@ extension HookedTransformer {
     ///
     /// Tensors a visitor does not ask for are not materialised: without split
     /// inputs the LayerNorm runs once per layer and all heads share it; without
-    /// `hook_result` the head outputs are summed by one `[B·T, H·d_head]×[H·d_head, d]` GEMM.
+    /// `hook_result` the head outputs are summed by one `[B·T, H·d_head]×[H·d_head, d]`
+    /// GEMM; without `hook_mlp_in` the MLP reads the residual stream in place.
+    /// Every value a visitor writes is what the rest of the pass computes from.
     public func forward<V: HookVisitor>(_ tokens: TokenBatch, hooks: inout V) -> [Float] {
         let c = config
-        let B = tokens.rows, T = tokens.seqLen, BT = B * T
-        let d = c.dModel, H = c.nHeads, dh = c.dHead
-        let hd = H * dh
+        let B = tokens.rows, T = tokens.seqLen, BT = B * T, d = c.dModel
+        let ws = ForwardWorkspace()
+        let pass = ForwardPass(model: self, batch: B, seq: T, workspace: ws)
 
-        func visit(_ h: HookPoint, _ buf: inout [Float]) {
-            guard hooks.wants(h) else { return }
-            let shape = h.shape(c, batch: B, seq: T)
-            buf.withUnsafeMutableBufferPointer { hooks.visit(h, shape: shape, $0) }
-        }
-
-        var embed = [Float](repeating: 0, count: BT * d)
-        embed.withUnsafeMutableBufferPointer { embedTokens(tokens, into: $0.baseAddress!) }
-        visit(.embed, &embed)
-        var pos = [Float](repeating: 0, count: BT * d)
-        pos.withUnsafeMutableBufferPointer { positionalEmbedding(rows: B, seqLen: T, into: $0.baseAddress!) }
-        visit(.posEmbed, &pos)
-        var resid = embed
-        if c.positionalEmbedding == .standard {
-            resid.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, pos, count: BT * d) }
-        }
-
-        var normalized = [Float](repeating: 0, count: BT * d)
-        var qkv: [[Float]] = Array(repeating: [Float](repeating: 0, count: BT * hd), count: 3)
-        var pattern = [Float](repeating: 0, count: B * H * T * T)
-        var z = [Float](repeating: 0, count: BT * hd)
-        var hidden = [Float](repeating: 0, count: BT * (c.dMLP ?? 1))
+        // Embeddings: the token embedding is built in `resid` itself.
+        let resid = ws.buffer(BT * d)
+        embedTokens(tokens, into: resid.base)
+        pass.visit(.embed, resid, &hooks)
+        let pos = ws.buffer(BT * d)
+        positionalEmbedding(rows: B, seqLen: T, into: pos.base)
+        pass.visit(.posEmbed, pos, &hooks)
+        if c.positionalEmbedding == .standard { addInPlace(resid.base, pos.base, count: BT * d) }
 
         for l in 0..<c.nLayers {
-            visit(.residPre(l), &resid)
-            let split = QKV.allCases.contains { hooks.wants(.input(l, $0)) }
-                || hooks.wants(.ln1Scale(l)) || hooks.wants(.ln1Normalized(l))
-
-            // Split inputs: each head gets its own copy of the residual stream.
-            var inputs: [[Float]] = []
-            if split {
-                for kind in QKV.allCases {
-                    var rep = [Float](repeating: 0, count: BT * H * d)
-                    rep.withUnsafeMutableBufferPointer { r in
-                        resid.withUnsafeBufferPointer { s in
-                            for row in 0..<BT { for h in 0..<H {
-                                (r.baseAddress! + (row * H + h) * d).update(from: s.baseAddress! + row * d, count: d)
-                            } }
-                        }
-                    }
-                    visit(.input(l, kind), &rep)
-                    inputs.append(rep)
-                }
-            }
-            for kind in QKV.allCases {
-                if split {
-                    var norm = [Float](repeating: 0, count: BT * H * d)
-                    inputs[kind.rawValue].withUnsafeBufferPointer { x in
-                        norm.withUnsafeMutableBufferPointer { n in
-                            for h in 0..<H {
-                                // Per-head LN; rows of head h are strided by H·d in TL layout.
-                                var tmp = [Float](repeating: 0, count: BT * d)
-                                tmp.withUnsafeMutableBufferPointer { t in
-                                    normalizeHeadInput(layer: l, kind: kind, x.baseAddress! + h * d, rows: BT, stride: H * d, seqLen: T, out: t.baseAddress!)
-                                    for r in 0..<BT { (n.baseAddress! + (r * H + h) * d).update(from: t.baseAddress! + r * d, count: d) }
-                                }
-                            }
-                        }
-                    }
-                    if c.normalization != nil {
-                        if hooks.wants(.ln1Scale(l)) {
-                            var sc = [Float](repeating: 0, count: BT * H)
-                            inputs[kind.rawValue].withUnsafeBufferPointer { x in
-                                sc.withUnsafeMutableBufferPointer { layerNormScales(x.baseAddress!, rows: BT * H, stride: d, out: $0.baseAddress!) }
-                            }
-                            visit(.ln1Scale(l), &sc)
-                        }
-                        visit(.ln1Normalized(l), &norm)
-                    }
-                    norm.withUnsafeBufferPointer { n in
-                        qkv[kind.rawValue].withUnsafeMutableBufferPointer { o in
-                            for h in 0..<H {
-                                // TL layout: row (b,t) of head h starts at (row·H + h)·d; gather it.
-                                var rows = [Float](repeating: 0, count: BT * d)
-                                rows.withUnsafeMutableBufferPointer { rp in
-                                    for r in 0..<BT { (rp.baseAddress! + r * d).update(from: n.baseAddress! + (r * H + h) * d, count: d) }
-                                    projectHead(layer: l, head: h, kind: kind, normalized: rp.baseAddress!, rows: BT, out: o.baseAddress! + h * dh, ldOut: hd)
-                                }
-                            }
-                        }
-                    }
-                } else {
-                    resid.withUnsafeBufferPointer { x in
-                        normalized.withUnsafeMutableBufferPointer { n in
-                            normalizeHeadInput(layer: l, kind: kind, x.baseAddress!, rows: BT, stride: d, seqLen: T, out: n.baseAddress!)
-                            qkv[kind.rawValue].withUnsafeMutableBufferPointer { o in
-                                for h in 0..<H {
-                                    projectHead(layer: l, head: h, kind: kind, normalized: n.baseAddress!, rows: BT, out: o.baseAddress! + h * dh, ldOut: hd)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            for kind in QKV.allCases { visit(.qkv(l, kind), &qkv[kind.rawValue]) }
-
-            // Attention per head; pattern buffer is [B, H, T, T] like TL.
-            let wantScores = hooks.wants(.attnScores(l))
-            var scores = wantScores ? [Float](repeating: 0, count: B * H * T * T) : []
-            qkv[0].withUnsafeBufferPointer { q in qkv[1].withUnsafeBufferPointer { k in qkv[2].withUnsafeBufferPointer { v in
-                pattern.withUnsafeMutableBufferPointer { p in z.withUnsafeMutableBufferPointer { zz in
-                    var headPattern = [Float](repeating: 0, count: B * T * T)
-                    var headScores = [Float](repeating: 0, count: wantScores ? B * T * T : 0)
-                    headPattern.withUnsafeMutableBufferPointer { hp in headScores.withUnsafeMutableBufferPointer { hs in
-                        for h in 0..<H {
-                            attend(q: q.baseAddress! + h * dh, ldq: hd, k: k.baseAddress! + h * dh, ldk: hd,
-                                   v: v.baseAddress! + h * dh, ldv: hd, batch: B, seqLen: T,
-                                   pattern: hp.baseAddress!, z: zz.baseAddress! + h * dh, ldz: hd,
-                                   scoresOut: wantScores ? hs.baseAddress! : nil)
-                            for b in 0..<B {
-                                (p.baseAddress! + (b * H + h) * T * T).update(from: hp.baseAddress! + b * T * T, count: T * T)
-                                if wantScores {
-                                    scores.withUnsafeMutableBufferPointer { s in
-                                        (s.baseAddress! + (b * H + h) * T * T).update(from: hs.baseAddress! + b * T * T, count: T * T)
-                                    }
-                                }
-                            }
-                        }
-                    } }
-                } }
-            } } }
-            if wantScores { visit(.attnScores(l), &scores) }
-            if hooks.wants(.pattern(l)) {
-                visit(.pattern(l), &pattern)
-                // A rewritten pattern changes z: recompute z = pattern·v per head.
-                qkv[2].withUnsafeBufferPointer { v in pattern.withUnsafeBufferPointer { p in z.withUnsafeMutableBufferPointer { zz in
-                    for b in 0..<B { for h in 0..<H {
-                        sgemm(T, dh, T, a: p.baseAddress! + (b * H + h) * T * T, b: v.baseAddress! + b * T * hd + h * dh, ldb: hd,
-                              c: zz.baseAddress! + b * T * hd + h * dh, ldc: hd)
-                    } }
-                } } }
-            }
-            visit(.z(l), &z)
-
-            // Head outputs and their sum.
-            var attnOut = [Float](repeating: 0, count: BT * d)
-            let bO = weights.blocks[l].attn.bO.pointer
-            if hooks.wants(.result(l)) {
-                var result = [Float](repeating: 0, count: BT * H * d)
-                z.withUnsafeBufferPointer { zz in result.withUnsafeMutableBufferPointer { r in
-                    for h in 0..<H {
-                        headResult(layer: l, head: h, z: zz.baseAddress! + h * dh, ldz: hd, rows: BT, out: r.baseAddress! + h * d, ldOut: H * d)
-                    }
-                } }
-                visit(.result(l), &result)
-                attnOut.withUnsafeMutableBufferPointer { o in result.withUnsafeBufferPointer { r in
-                    for row in 0..<BT {
-                        let dst = o.baseAddress! + row * d
-                        dst.update(from: bO, count: d)
-                        for h in 0..<H { addInPlace(dst, r.baseAddress! + (row * H + h) * d, count: d) }
-                    }
-                } }
-            } else {
-                attnOut.withUnsafeMutableBufferPointer { o in z.withUnsafeBufferPointer { zz in
-                    broadcastRows(o.baseAddress!, row: bO, rows: BT, width: d)
-                    sgemm(BT, d, hd, a: zz.baseAddress!, b: weights.blocks[l].attn.wO.pointer, c: o.baseAddress!, beta: 1)
-                } }
-            }
-            visit(.attnOut(l), &attnOut)
-
+            pass.visit(.residPre(l), resid, &hooks)
+            pass.projectQKV(layer: l, resid: resid, pos: pos, &hooks)
+            pass.attentionPatternsAndZ(layer: l, &hooks)
+            let attnOut = pass.attentionOutput(layer: l, &hooks)
+            // resid_mid (or resid_post of an attention-only block) = resid_pre + attn_out, in place.
+            addInPlace(resid.base, attnOut.base, count: BT * d)
             if c.hasMLP {
-                var residMid = resid
-                residMid.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, attnOut, count: BT * d) }
-                visit(.residMid(l), &residMid)
-                var mlpIn = residMid
-                visit(.mlpIn(l), &mlpIn)
-                if c.normalization != nil && hooks.wants(.ln2Scale(l)) {
-                    var sc = [Float](repeating: 0, count: BT)
-                    mlpIn.withUnsafeBufferPointer { x in sc.withUnsafeMutableBufferPointer { layerNormScales(x.baseAddress!, rows: BT, stride: d, out: $0.baseAddress!) } }
-                    visit(.ln2Scale(l), &sc)
-                }
-                var mlpOut = [Float](repeating: 0, count: BT * d)
-                let m = c.dMLP!
-                mlpIn.withUnsafeBufferPointer { x in mlpOut.withUnsafeMutableBufferPointer { o in
-                    normalized.withUnsafeMutableBufferPointer { n in hidden.withUnsafeMutableBufferPointer { hdn in
-                        mlp(layer: l, x.baseAddress!, rows: BT, out: o.baseAddress!, normalized: n.baseAddress!, hidden: hdn.baseAddress!) { hook, ptr in
-                            if case .mlpPre = hook, c.normalization != nil, hooks.wants(.ln2Normalized(l)) {
-                                var nn = Array(UnsafeBufferPointer(start: n.baseAddress!, count: BT * d))
-                                visit(.ln2Normalized(l), &nn)
-                            }
-                            if hooks.wants(hook) {
-                                var buf = Array(UnsafeBufferPointer(start: ptr, count: BT * m))
-                                visit(hook, &buf)
-                                ptr.update(from: buf, count: BT * m)
-                            }
-                        }
-                    } }
-                } }
-                visit(.mlpOut(l), &mlpOut)
-                resid = residMid
-                resid.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, mlpOut, count: BT * d) }
-            } else {
-                resid.withUnsafeMutableBufferPointer { addInPlace($0.baseAddress!, attnOut, count: BT * d) }
+                pass.visit(.residMid(l), resid, &hooks)
+                let mlpOut = pass.mlpBlock(layer: l, residMid: resid, &hooks)
+                addInPlace(resid.base, mlpOut.base, count: BT * d) // built from the unhooked resid_mid, as in TL
             }
-            visit(.residPost(l), &resid)
+            pass.visit(.residPost(l), resid, &hooks)
         }
 
-        if c.normalization != nil && hooks.wants(.lnFinalScale) {
-            var sc = [Float](repeating: 0, count: BT)
-            resid.withUnsafeBufferPointer { x in sc.withUnsafeMutableBufferPointer { layerNormScales(x.baseAddress!, rows: BT, stride: d, out: $0.baseAddress!) } }
-            visit(.lnFinalScale, &sc)
-        }
         var logits = [Float](repeating: 0, count: BT * c.dVocabOut)
-        resid.withUnsafeBufferPointer { x in normalized.withUnsafeMutableBufferPointer { n in logits.withUnsafeMutableBufferPointer { o in
-            unembed(x.baseAddress!, rows: BT, normalized: n.baseAddress!, logits: o.baseAddress!)
-        } } }
-        if c.normalization != nil && hooks.wants(.lnFinalNormalized) {
-            var nn = Array(normalized.prefix(BT * d))
-            visit(.lnFinalNormalized, &nn)
-        }
+        let normalized = pass.normalize(resid, rows: BT, weights: weights.lnFinal,
+                                        scaleHook: .lnFinalScale, normalizedHook: .lnFinalNormalized, &hooks)
+        logits.withUnsafeMutableBufferPointer { unembedNormalized(normalized.base, rows: BT, logits: $0.baseAddress!) }
         return logits
     }
 
@@ -231,5 +51,203 @@ extension HookedTransformer {
     public func logits(_ tokens: TokenBatch) -> [Float] {
         var none = NoHooks()
         return forward(tokens, hooks: &none)
+    }
+}
+
+/// The per-call state of `forward`: sizes, weights and the buffers that carry
+/// activations from one step to the next. Each method is one TL stage.
+struct ForwardPass {
+    let model: HookedTransformer
+    let c: ModelConfig
+    let B: Int, T: Int, BT: Int, d: Int, H: Int, dh: Int, hd: Int
+    let ws: ForwardWorkspace
+    /// hook_q / hook_k / hook_v of the current layer, `[B·T, H·d_head]`.
+    let qkv: [UnsafeMutableBufferPointer<Float>]
+    /// Attention pattern `[B, H, T, T]` (TL layout) and z `[B·T, H·d_head]`.
+    let pattern: UnsafeMutableBufferPointer<Float>
+    let z: UnsafeMutableBufferPointer<Float>
+    /// LayerNorm output `[B·T, d]`, reused by ln1 (shared path), ln2 and ln_final.
+    let normalized: UnsafeMutableBufferPointer<Float>
+
+    init(model: HookedTransformer, batch: Int, seq: Int, workspace: ForwardWorkspace) {
+        let cfg = model.config
+        self.model = model; c = cfg; ws = workspace
+        B = batch; T = seq; BT = batch * seq; d = cfg.dModel; H = cfg.nHeads; dh = cfg.dHead; hd = cfg.nHeads * cfg.dHead
+        let bthd = batch * seq * cfg.nHeads * cfg.dHead
+        qkv = (0..<3).map { _ in workspace.buffer(bthd) }
+        pattern = workspace.buffer(batch * cfg.nHeads * seq * seq)
+        z = workspace.buffer(bthd)
+        normalized = workspace.buffer(batch * seq * cfg.dModel)
+    }
+
+    func visit<V: HookVisitor>(_ h: HookPoint, _ buf: UnsafeMutableBufferPointer<Float>, _ hooks: inout V) {
+        guard hooks.wants(h) else { return }
+        hooks.visit(h, shape: h.shape(c, batch: B, seq: T), buf)
+    }
+
+    /// LayerNorm of `rows` rows of `x` (into `normalized`, or a fresh buffer
+    /// when `into` is given), firing `hook_scale` and `hook_normalized`. A
+    /// rewritten scale is divided by, as in TL. Without normalisation returns `x`.
+    func normalize<V: HookVisitor>(_ x: UnsafeMutableBufferPointer<Float>, rows: Int, weights ln: LayerNormWeights?,
+                                   scaleHook: HookPoint, normalizedHook: HookPoint,
+                                   into: UnsafeMutableBufferPointer<Float>? = nil, _ hooks: inout V) -> UnsafeMutableBufferPointer<Float> {
+        guard c.normalization != nil else { return x }
+        let out = into ?? normalized
+        let width = x.count / rows
+        if hooks.wants(scaleHook) {
+            let scales = ws.buffer(rows)
+            layerNormScales(x.base, rows: rows, width: width, eps: c.eps, output: scales.base)
+            visit(scaleHook, scales, &hooks)
+            layerNorm(x.base, rows: rows, width: width, scales: scales.base, weight: ln?.w.pointer, bias: ln?.b.pointer,
+                      eps: c.eps, output: out.base)
+        } else {
+            layerNorm(x.base, rows: rows, width: width, weight: ln?.w.pointer, bias: ln?.b.pointer, eps: c.eps, output: out.base)
+        }
+        visit(normalizedHook, out, &hooks)
+        return out
+    }
+
+    /// Adds the positional embedding `pos[B·T, d]` to every head's row of
+    /// `x` (row (b,t,h) at `((b·T+t)·heads + h)·d`): shortformer Q/K inputs.
+    func addPositions(_ x: UnsafeMutablePointer<Float>, heads: Int, pos: UnsafeMutableBufferPointer<Float>) {
+        for r in 0..<BT { for h in 0..<heads { addInPlace(x + (r * heads + h) * d, pos.base + r * d, count: d) } }
+    }
+
+    /// `out[:, h·d_head ..< (h+1)·d_head] = x_h · W_X[h] + b_X[h]` for every head,
+    /// where head h's input row r starts at `x + r·ldx + h·headStride`.
+    func project(layer l: Int, kind: QKV, x: UnsafePointer<Float>, ldx: Int, headStride: Int,
+                 out: UnsafeMutableBufferPointer<Float>) {
+        let a = model.weights.blocks[l].attn
+        broadcastRows(out.base, row: a.bias(kind).pointer, rows: BT, width: hd) // b_X is [H, d_head] = one hd-wide row
+        for h in 0..<H {
+            sgemm(BT, dh, d, a: x + h * headStride, lda: ldx, b: a.weight(kind).pointer + h * d * dh,
+                  c: out.base + h * dh, ldc: hd, beta: 1)
+        }
+    }
+
+    /// ln1 and the q/k/v projections of block `l`, firing the split-input
+    /// hooks when a visitor wants any of them (then each head normalises its
+    /// own copy, so per-head edits act separately), the shared path otherwise.
+    func projectQKV<V: HookVisitor>(layer l: Int, resid: UnsafeMutableBufferPointer<Float>,
+                                             pos: UnsafeMutableBufferPointer<Float>, _ hooks: inout V) {
+        let shortformer = c.positionalEmbedding == .shortformer
+        let split = QKV.allCases.contains { hooks.wants(.input(l, $0)) }
+            || hooks.wants(.ln1Scale(l)) || hooks.wants(.ln1Normalized(l))
+        let ln = model.weights.blocks[l].ln1
+        if split {
+            // [B·T, H, d]: every head gets its own copy of the residual stream.
+            let inputs = QKV.allCases.map { kind -> UnsafeMutableBufferPointer<Float> in
+                let rep = ws.buffer(BT * H * d)
+                for r in 0..<BT { for h in 0..<H { (rep.base + (r * H + h) * d).update(from: resid.base + r * d, count: d) } }
+                visit(.input(l, kind), rep, &hooks)
+                return rep
+            }
+            let headNorm = ws.buffer(BT * H * d)
+            for kind in QKV.allCases {
+                // TL normalises over d for each (b, t, h): B·T·H contiguous rows.
+                let x = normalize(inputs[kind.rawValue], rows: BT * H, weights: ln, scaleHook: .ln1Scale(l),
+                                  normalizedHook: .ln1Normalized(l), into: headNorm, &hooks)
+                if shortformer && kind != .v {
+                    if x.base != headNorm.base { headNorm.base.update(from: x.base, count: BT * H * d) }
+                    addPositions(headNorm.base, heads: H, pos: pos)
+                    project(layer: l, kind: kind, x: headNorm.base, ldx: H * d, headStride: d, out: qkv[kind.rawValue])
+                } else {
+                    project(layer: l, kind: kind, x: x.base, ldx: H * d, headStride: d, out: qkv[kind.rawValue])
+                }
+            }
+        } else {
+            // All heads and all three kinds share one LayerNorm of the residual stream.
+            let x = normalize(resid, rows: BT, weights: ln, scaleHook: .ln1Scale(l), normalizedHook: .ln1Normalized(l), &hooks)
+            var qkInput = x
+            if shortformer {
+                qkInput = ws.buffer(BT * d)
+                qkInput.base.update(from: x.base, count: BT * d)
+                addPositions(qkInput.base, heads: 1, pos: pos)
+            }
+            for kind in QKV.allCases {
+                let input = kind == .v ? x : qkInput
+                project(layer: l, kind: kind, x: input.base, ldx: d, headStride: 0, out: qkv[kind.rawValue])
+            }
+        }
+        for kind in QKV.allCases { visit(.qkv(l, kind), qkv[kind.rawValue], &hooks) }
+    }
+
+    /// Scores, pattern and z of every head. Patterns are all computed before
+    /// `hook_pattern` fires, and z after it, so a rewritten pattern is used.
+    func attentionPatternsAndZ<V: HookVisitor>(layer l: Int, _ hooks: inout V) {
+        let scale: Float = c.useAttnScale ? 1 / Float(dh).squareRoot() : 1
+        let q = qkv[0].base, k = qkv[1].base, v = qkv[2].base
+        let wantScores = hooks.wants(.attnScores(l))
+        for b in 0..<B { for h in 0..<H {
+            let p = pattern.base + (b * H + h) * T * T
+            let rowOffset = b * T * hd + h * dh
+            sgemm(T, T, dh, a: q + rowOffset, lda: hd, b: k + rowOffset, ldb: hd, transposeB: true, c: p, alpha: scale)
+            if c.causal && wantScores {
+                // TL's hook_attn_scores already holds the mask value in future positions.
+                for i in 0..<T { for j in (i + 1)..<max(i + 1, T) { p[i * T + j] = maskedAttentionScore } }
+            }
+        } }
+        if wantScores {
+            let scores = ws.buffer(B * H * T * T)
+            scores.base.update(from: pattern.base, count: B * H * T * T)
+            visit(.attnScores(l), scores, &hooks)
+            // A rewritten score is what the softmax sees.
+            pattern.base.update(from: scores.base, count: B * H * T * T)
+        }
+        for bh in 0..<(B * H) { softmaxRows(pattern.base + bh * T * T, queries: T, keys: T, causal: c.causal) }
+        visit(.pattern(l), pattern, &hooks)
+        for b in 0..<B { for h in 0..<H {
+            let rowOffset = b * T * hd + h * dh
+            sgemm(T, dh, T, a: pattern.base + (b * H + h) * T * T, b: v + rowOffset, ldb: hd,
+                  c: z.base + rowOffset, ldc: hd)
+        } }
+        visit(.z(l), z, &hooks)
+    }
+
+    /// hook_result (if wanted) and hook_attn_out = Σ_h result[h] + b_O.
+    func attentionOutput<V: HookVisitor>(layer l: Int, _ hooks: inout V) -> UnsafeMutableBufferPointer<Float> {
+        let attn = model.weights.blocks[l].attn
+        let attnOut = ws.buffer(BT * d)
+        if hooks.wants(.result(l)) {
+            let result = ws.buffer(BT * H * d)
+            for h in 0..<H {
+                model.headResult(layer: l, head: h, z: z.base + h * dh, ldz: hd, rows: BT, out: result.base + h * d, ldOut: H * d)
+            }
+            visit(.result(l), result, &hooks)
+            // TL: sum over heads, then + b_O.
+            for r in 0..<BT {
+                let dst = attnOut.base + r * d
+                dst.update(from: result.base + r * H * d, count: d)
+                for h in 1..<max(1, H) { addInPlace(dst, result.base + (r * H + h) * d, count: d) }
+                addInPlace(dst, attn.bO.pointer, count: d)
+            }
+        } else {
+            // W_O [H, d_head, d] is a contiguous [H·d_head, d] matrix: one GEMM sums the heads.
+            broadcastRows(attnOut.base, row: attn.bO.pointer, rows: BT, width: d)
+            sgemm(BT, d, hd, a: z.base, b: attn.wO.pointer, c: attnOut.base, beta: 1)
+        }
+        visit(.attnOut(l), attnOut, &hooks)
+        return attnOut
+    }
+
+    /// hook_mlp_in → ln2 → MLP → hook_mlp_out, reading resid_mid.
+    func mlpBlock<V: HookVisitor>(layer l: Int, residMid: UnsafeMutableBufferPointer<Float>, _ hooks: inout V)
+        -> UnsafeMutableBufferPointer<Float> {
+        var mlpIn = residMid
+        if hooks.wants(.mlpIn(l)) {
+            // A separate copy: edits to hook_mlp_in must not reach resid_post.
+            mlpIn = ws.buffer(BT * d)
+            mlpIn.base.update(from: residMid.base, count: BT * d)
+            visit(.mlpIn(l), mlpIn, &hooks)
+        }
+        let x = normalize(mlpIn, rows: BT, weights: model.weights.blocks[l].ln2, scaleHook: .ln2Scale(l),
+                          normalizedHook: .ln2Normalized(l), &hooks)
+        let out = ws.buffer(BT * d)
+        let hidden = ws.buffer(BT * (c.dMLP ?? 0))
+        model.mlpAfterNorm(layer: l, normalized: x.base, rows: BT, out: out.base, hidden: hidden.base) { hook, _ in
+            visit(hook, hidden, &hooks)
+        }
+        visit(.mlpOut(l), out, &hooks)
+        return out
     }
 }

@@ -136,14 +136,24 @@ public final class HookedTransformer: @unchecked Sendable {
     public func mlp(layer: Int, _ x: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>,
                     normalized: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>,
                     observe: (HookPoint, UnsafeMutablePointer<Float>) -> Void = { _, _ in }) {
-        let d = config.dModel, m = config.dMLP!
+        let d = config.dModel
         let blk = weights.blocks[layer]
-        let w = blk.mlp!
         if config.normalization != nil {
             layerNorm(x, rows: rows, width: d, weight: blk.ln2?.w.pointer, bias: blk.ln2?.b.pointer, eps: config.eps, output: normalized)
         } else {
             normalized.update(from: x, count: rows * d)
         }
+        mlpAfterNorm(layer: layer, normalized: normalized, rows: rows, out: out, hidden: hidden, observe: observe)
+    }
+
+    /// The MLP from its LN2 output: `out[rows, d] = W_out·act(normalized·W_in + b_in) + b_out`.
+    /// `observe` sees `hook_pre` and `hook_post` in `hidden` (rows·d_mlp floats)
+    /// and may rewrite them.
+    public func mlpAfterNorm(layer: Int, normalized: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>,
+                             hidden: UnsafeMutablePointer<Float>,
+                             observe: (HookPoint, UnsafeMutablePointer<Float>) -> Void = { _, _ in }) {
+        let d = config.dModel, m = config.dMLP!
+        let w = weights.blocks[layer].mlp!
         broadcastRows(hidden, row: w.bIn.pointer, rows: rows, width: m)
         sgemm(rows, m, d, a: normalized, b: w.wIn.pointer, c: hidden, beta: 1)
         observe(.mlpPre(layer), hidden)
@@ -157,32 +167,24 @@ public final class HookedTransformer: @unchecked Sendable {
     /// `normalized` needs rows·d floats.
     public func unembed(_ resid: UnsafePointer<Float>, rows: Int, normalized: UnsafeMutablePointer<Float>,
                         logits: UnsafeMutablePointer<Float>) {
-        let d = config.dModel, v = config.dVocabOut
+        let d = config.dModel
         if config.normalization != nil {
             let ln = weights.lnFinal
             layerNorm(resid, rows: rows, width: d, weight: ln?.w.pointer, bias: ln?.b.pointer, eps: config.eps, output: normalized)
         } else {
             normalized.update(from: resid, count: rows * d)
         }
+        unembedNormalized(normalized, rows: rows, logits: logits)
+    }
+
+    /// Unembedding of already normalised rows: `logits = normalized·W_U + b_U`.
+    public func unembedNormalized(_ normalized: UnsafePointer<Float>, rows: Int, logits: UnsafeMutablePointer<Float>) {
+        let d = config.dModel, v = config.dVocabOut
         broadcastRows(logits, row: weights.bU.pointer, rows: rows, width: v)
         if rows == 1 {
             sgemvRow(n: v, k: d, x: normalized, b: weights.wU.pointer, y: logits, beta: 1)
         } else {
             sgemm(rows, v, d, a: normalized, b: weights.wU.pointer, c: logits, beta: 1)
-        }
-    }
-
-    /// LayerNorm scale (`hook_scale`) of rows, for the LN hooks.
-    func layerNormScales(_ x: UnsafePointer<Float>, rows: Int, stride: Int, out: UnsafeMutablePointer<Float>) {
-        let d = config.dModel
-        for r in 0..<rows {
-            let row = x + r * stride
-            var s: Double = 0
-            for i in 0..<d { s += Double(row[i]) }
-            let mean = Float(s / Double(d))
-            var sq: Double = 0
-            for i in 0..<d { let c = Double(row[i] - mean); sq += c * c }
-            out[r] = Float((sq / Double(d) + Double(config.eps)).squareRoot())
         }
     }
 }

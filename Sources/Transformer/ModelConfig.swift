@@ -51,10 +51,11 @@ public struct ModelConfig: Sendable, Equatable {
 
     public static func parse(_ o: [String: Any], file: String) throws -> ModelConfig {
         func int(_ k: String) throws -> Int {
-            guard let v = o[k] as? NSNumber else { throw ModelError("\(file): missing or non-integer field '\(k)'") }
-            return v.intValue
+            // `as? Int` only succeeds for exact integers (not 4.5, not 1e300).
+            guard let v = o[k] as? Int else { throw ModelError("\(file): missing or non-integer field '\(k)'") }
+            return v
         }
-        func optInt(_ k: String) -> Int? { (o[k] as? NSNumber)?.intValue }
+        func optInt(_ k: String) -> Int? { o[k] as? Int }
         func bool(_ k: String, _ d: Bool) -> Bool { (o[k] as? NSNumber)?.boolValue ?? d }
         func str(_ k: String) -> String? { o[k] as? String }
 

@@ -68,21 +68,36 @@ public final class SafetensorsFile: TensorSource, @unchecked Sendable {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ModelError("\(path): cannot stat") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ModelError("\(path): not a regular file") }
         let size = Int(st.st_size)
         guard size >= 8 else { throw ModelError("\(path): truncated safetensors file (\(size) bytes, no header)") }
         guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
             throw ModelError("\(path): mmap failed")
         }
         base = m; mappedSize = size
-        let headerLen = Int(m.loadUnaligned(as: UInt64.self).littleEndian)
-        guard headerLen > 0, headerLen <= size - 8, headerLen < 100_000_000 else {
+        do {
+            (dataOffset, entries, metadata) = try Self.parseHeader(UnsafeRawPointer(m), fileSize: size, path: path)
+        } catch {
             munmap(m, size)
-            throw ModelError("\(path): corrupt safetensors header length \(headerLen) (file has \(size) bytes)")
+            throw error
         }
-        dataOffset = 8 + headerLen
+    }
+
+    /// Validates the header against the file size: every entry must be well
+    /// formed, lie inside the data section and (for known dtypes) have exactly
+    /// the bytes its shape needs. All arithmetic is overflow-checked, since the
+    /// numbers come from an untrusted file.
+    private static func parseHeader(_ m: UnsafeRawPointer, fileSize size: Int, path: String) throws
+        -> (dataOffset: Int, entries: [String: Entry], metadata: [String: String]) {
+        // Compare as UInt64: a corrupt length may not fit an Int.
+        let rawLen = m.loadUnaligned(as: UInt64.self).littleEndian
+        guard rawLen > 0, rawLen <= UInt64(size - 8), rawLen < 100_000_000 else {
+            throw ModelError("\(path): corrupt safetensors header length \(rawLen) (file has \(size) bytes)")
+        }
+        let headerLen = Int(rawLen)
+        let dataOffset = 8 + headerLen
         let headerData = Data(bytes: m + 8, count: headerLen)
         guard let obj = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
-            munmap(m, size)
             throw ModelError("\(path): corrupt safetensors header (not a JSON object)")
         }
         var entries: [String: Entry] = [:]
@@ -94,26 +109,48 @@ public final class SafetensorsFile: TensorSource, @unchecked Sendable {
                 continue
             }
             guard let d = value as? [String: Any], let dtype = d["dtype"] as? String,
-                  let shape = (d["shape"] as? [NSNumber])?.map({ $0.intValue }),
-                  let offs = (d["data_offsets"] as? [NSNumber])?.map({ $0.intValue }), offs.count == 2 else {
-                munmap(m, size)
-                throw ModelError("\(path): tensor '\(name)': malformed header entry")
+                  let shape = exactInts(d["shape"]), let offs = exactInts(d["data_offsets"]), offs.count == 2 else {
+                throw ModelError("\(path): tensor '\(name)': malformed header entry (needs dtype, integer shape and two integer data_offsets)")
             }
-            let elem = Self.elementSize(dtype)
-            let count = shape.reduce(1, *)
-            guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= dataSize, shape.allSatisfy({ $0 >= 0 }) else {
-                munmap(m, size)
+            guard shape.allSatisfy({ $0 >= 0 }), let count = checkedProduct(shape) else {
+                throw ModelError("\(path): tensor '\(name)': invalid shape \(shape)")
+            }
+            guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= dataSize else {
                 throw ModelError("\(path): tensor '\(name)': data offsets \(offs) lie outside the file's \(dataSize) data bytes (truncated or corrupt file)")
             }
-            if let elem, offs[1] - offs[0] != count * elem {
-                munmap(m, size)
-                throw ModelError("\(path): tensor '\(name)': header says \(offs[1] - offs[0]) bytes but shape \(shape) of \(dtype) needs \(count * elem)")
+            if let elem = elementSize(dtype) {
+                let (bytes, overflow) = count.multipliedReportingOverflow(by: elem)
+                guard !overflow, offs[1] - offs[0] == bytes else {
+                    throw ModelError("\(path): tensor '\(name)': header says \(offs[1] - offs[0]) bytes but shape \(shape) of \(dtype) needs \(overflow ? "more than Int.max" : "\(bytes)")")
+                }
             }
             entries[name] = Entry(dtype: dtype, shape: shape, start: offs[0], end: offs[1])
         }
-        self.entries = entries
-        self.metadata = meta
+        return (dataOffset, entries, meta)
     }
+
+    /// An array of JSON numbers that are all exact integers (no 2.5, no 1e300).
+    private static func exactInts(_ v: Any?) -> [Int]? {
+        guard let numbers = v as? [Any] else { return nil }
+        var out: [Int] = []
+        for n in numbers {
+            // Bridging to Int succeeds only for exactly representable integers.
+            guard let i = n as? Int else { return nil }
+            out.append(i)
+        }
+        return out
+    }
+
+    private static func checkedProduct(_ xs: [Int]) -> Int? {
+        var p = 1
+        for x in xs {
+            let (r, o) = p.multipliedReportingOverflow(by: x)
+            if o { return nil }
+            p = r
+        }
+        return p
+    }
+
 
     deinit { munmap(base, mappedSize) }
 

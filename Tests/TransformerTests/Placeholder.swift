@@ -1,2 +1,0 @@
-import XCTest
-final class TransformerTestsPlaceholder: XCTestCase { func testNothing() {} }
