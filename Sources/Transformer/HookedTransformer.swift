@@ -71,7 +71,7 @@ public final class HookedTransformer: @unchecked Sendable {
     /// `out[rows, d]`; for shortformer models the positional embedding is added
     /// to the normalised query and key inputs, as TransformerLens does.
     public func normalizeHeadInput(layer: Int, kind: QKV, _ x: UnsafePointer<Float>, rows: Int, stride: Int,
-                                   seqLen: Int, out: UnsafeMutablePointer<Float>) {
+                                   seqLen: Int, out: UnsafeMutablePointer<Float>, positions: [Int]? = nil) {
         let d = config.dModel
         let ln = weights.blocks[layer].ln1
         if config.normalization == nil {
@@ -84,7 +84,8 @@ public final class HookedTransformer: @unchecked Sendable {
             }
         }
         if config.positionalEmbedding == .shortformer && kind != .v {
-            for r in 0..<rows { addInPlace(out + r * d, weights.wPos.pointer + (r % seqLen) * d, count: d) }
+            // Row r is position r % seqLen unless the caller passes the rows' positions.
+            for r in 0..<rows { addInPlace(out + r * d, weights.wPos.pointer + (positions?[r] ?? r % seqLen) * d, count: d) }
         }
     }
 

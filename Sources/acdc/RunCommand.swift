@@ -13,11 +13,7 @@ struct RunCommand: ParsableCommand {
         and is what `acdc export` and `acdc show` read.
         """)
 
-    @Option(help: "Experiment file (acdc-experiment/1 JSON).")
-    var experiment: String
-
-    @Option(help: "Use this model directory instead of the experiment's.")
-    var model: String?
+    @OptionGroup var source: ExperimentSource
 
     @OptionGroup var search: SearchOptions
 
@@ -25,14 +21,13 @@ struct RunCommand: ParsableCommand {
     var out: String?
 
     @Option(help: ArgumentHelp("Metric evaluator: fast (incremental) or reference (literal, slow).", visibility: .hidden))
-    var evaluator: EvaluatorKind = .reference
+    var evaluator: EvaluatorKind = .fast
 
     @OptionGroup var output: OutputOptions
 
     mutating func run() throws {
         let start = Date()
-        var exp = try Experiment.load(path: experiment)
-        if let m = model { exp.modelPath = m }
+        let exp = try source.load()
         let options = search.options(defaultMetric: exp.metrics[0].name)
         let outDir = out ?? "runs/\(exp.name)-\(options.threshold)"
         let progress = Progress(quiet: output.quiet || output.json)
@@ -46,7 +41,7 @@ struct RunCommand: ParsableCommand {
         })
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
-        let record = RunRecord(run: runner, experimentPath: absolute(experiment), modelPath: absolute(exp.modelPath), seconds: seconds)
+        let record = RunRecord(run: runner, experimentPath: absolute(exp.sourcePath ?? exp.name), modelPath: absolute(exp.modelPath), seconds: seconds)
         try AtomicFile.write(record.json().serialized(indent: 1) + "\n", to: outDir + "/result.json")
         printSummary(record, outDir: outDir, json: output.json)
     }

@@ -13,8 +13,7 @@ enum RunSession {
         let model: HookedTransformer
         do { model = try HookedTransformer.load(directory: experiment.modelPath) } catch let e as ModelError { throw ACDCError(e.message) }
         let setup = try EvaluationSetup(model: model, experiment: experiment, metric: options.metric, zeroAblation: options.zeroAblation)
-        let evaluator: GraphEvaluator = ReferenceEvaluator(setup: setup)
-        _ = kind
+        let evaluator: GraphEvaluator = kind == .fast ? IncrementalEvaluator(setup: setup) : ReferenceEvaluator(setup: setup)
         return try ACDCRun(evaluator: evaluator, options: options)
     }
 }
