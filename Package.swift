@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Kernels"]),
         .target(name: "Tokenizer"),
         .target(name: "ACDC", dependencies: ["Transformer", "Kernels"]),
-        .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC"]),
+        .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC"], exclude: ["SCHEMA.md"]),
         .target(name: "Tasks", dependencies: ["ACDC", "Tokenizer", "Transformer"]),
         .executableTarget(name: "acdc", dependencies: [
             "ACDC", "Checkpoint", "Tasks", "Transformer", "Tokenizer",
