@@ -3,7 +3,10 @@ import Foundation
 /// acdc-bench: performance measurements of the engine.
 ///
 ///   acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
-let usage = "usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]"
+let usage = """
+usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
+       acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
+"""
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data((message + "\n" + usage + "\n").utf8))
@@ -40,6 +43,32 @@ case "forward":
         }
     }
     if bench.seqLen > 1024 { fail("--seq: at most n_ctx = 1024") }
+    do { try bench.run() } catch { fail("\(error)") }
+case "acdc":
+    var bench = ACDCBenchmark()
+    while !args.isEmpty {
+        let flag = args.removeFirst()
+        if flag == "--reference" { bench.reference = true; continue }
+        guard !args.isEmpty else { fail("\(flag) needs a value") }
+        let value = args.removeFirst()
+        func int() -> Int {
+            guard let v = Int(value), v > 0 else { fail("\(flag): expected a positive integer, got '\(value)'") }
+            return v
+        }
+        func double() -> Double {
+            guard let v = Double(value), v.isFinite, v >= 0 else { fail("\(flag): expected a non-negative number, got '\(value)'") }
+            return v
+        }
+        switch flag {
+        case "--batch": bench.batch = int()
+        case "--seq": bench.seqLen = int()
+        case "--layers": bench.layers = int()
+        case "--seed": bench.seed = UInt64(int())
+        case "--threshold": bench.threshold = double()
+        case "--budget": bench.budget = double()
+        default: fail("unknown option \(flag)")
+        }
+    }
     do { try bench.run() } catch { fail("\(error)") }
 case "-h", "--help", "help":
     print(usage)
