@@ -2,23 +2,50 @@
 /// `x − mean(x)`, divided by `scale = sqrt(mean(centred²) + eps)` (TL's
 /// `hook_scale`), then `· w + b`. `w`/`b` nil gives LNPre (folded LayerNorm).
 ///
-/// Sums use Double accumulators (more accurate than float32 and independent of
-/// SIMD width, so results are reproducible run to run). The mean is rounded to
+/// Sums use Double accumulators in a fixed lane order (more accurate than
+/// float32, and reproducible run to run). The mean is rounded to
 /// float32 before centring, as torch does. The fused `layerNorm` and the split
 /// `layerNormScales` + `layerNorm(scales:)` pair share `rowMeanAndScale`, so
 /// a forward that exposes `hook_scale` gets bit-identical results to one that
 /// does not.
 
 /// Mean (rounded to float32) and TL scale of one row.
+///
+/// Eight Double lanes accumulate elements i ≡ lane (mod 8), then the lanes
+/// are added in a fixed order: vectorisable (the scalar loop was bound by
+/// the latency of one Double add per element) and still deterministic.
 @inline(__always)
 func rowMeanAndScale(_ x: UnsafePointer<Float>, width: Int, eps: Float) -> (mean: Float, scale: Float) {
     let invW = 1.0 / Double(width)
-    var sum: Double = 0
-    for i in 0..<width { sum += Double(x[i]) }
+    let raw = UnsafeRawPointer(x)
+    var acc = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= width {
+        acc += SIMD8<Double>(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+        i += 8
+    }
+    var sum = laneSum(acc)
+    while i < width { sum += Double(x[i]); i += 1 }
     let mean = Float(sum * invW)
-    var sq: Double = 0
-    for i in 0..<width { let c = Double(x[i] - mean); sq += c * c }
+    let m8 = SIMD8<Float>(repeating: mean)
+    acc = SIMD8<Double>()
+    i = 0
+    while i + 8 <= width {
+        let c = SIMD8<Double>(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m8)
+        acc += c * c
+        i += 8
+    }
+    var sq = laneSum(acc)
+    while i < width { let c = Double(x[i] - mean); sq += c * c; i += 1 }
     return (mean, Float((sq * invW + Double(eps)).squareRoot()))
+}
+
+/// Pairwise sum of the lanes in a fixed order.
+@inline(__always)
+func laneSum(_ v: SIMD8<Double>) -> Double {
+    let h = v.lowHalf + v.highHalf
+    let q = h.lowHalf + h.highHalf
+    return q[0] + q[1]
 }
 
 /// `y = (x − mean) · (1/scale) · w + b` for one row; `y` may alias `x`.

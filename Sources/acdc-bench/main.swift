@@ -5,6 +5,7 @@ import Foundation
 ///   acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
 let usage = """
 usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
+       acdc-bench fixtures [--fixtures DIR] [--acdc PATH] [--repeats N]
        acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
 """
 
@@ -66,6 +67,22 @@ case "acdc":
         case "--seed": bench.seed = UInt64(int())
         case "--threshold": bench.threshold = double()
         case "--budget": bench.budget = double()
+        default: fail("unknown option \(flag)")
+        }
+    }
+    do { try bench.run() } catch { fail("\(error)") }
+case "fixtures":
+    var bench = FixtureBenchmark()
+    while !args.isEmpty {
+        let flag = args.removeFirst()
+        guard !args.isEmpty else { fail("\(flag) needs a value") }
+        let value = args.removeFirst()
+        switch flag {
+        case "--fixtures": bench.fixtures = value
+        case "--acdc": bench.acdc = value
+        case "--repeats":
+            guard let v = Int(value), v > 0 else { fail("--repeats: expected a positive integer") }
+            bench.repeats = v
         default: fail("unknown option \(flag)")
         }
     }

@@ -1,0 +1,97 @@
+import ACDC
+import Foundation
+
+/// `acdc-bench fixtures`: runs every reference fixture run (each
+/// `expected/*.json` under the fixtures folder) as a whole `acdc run`
+/// process with that run's options, and prints our seconds next to the
+/// reference's `reference_seconds` and the ratio. Each run is repeated and
+/// the fastest wall time kept; the process's own CPU time (user + system
+/// of the child, from wait4) is shown too, since on a shared machine wall
+/// time includes waiting for a core.
+struct FixtureBenchmark {
+    var fixtures = "Tests/Fixtures"
+    var acdc = ".build/release/acdc"
+    var repeats = 3
+
+    struct Row { var name: String; var wall: Double; var cpu: Double; var reference: Double; var evaluations: Int; var edgesMatch: Bool }
+
+    func run() throws {
+        guard FileManager.default.isExecutableFile(atPath: acdc) else { throw ACDCError("\(acdc): acdc executable not found (build it with scripts/setup)") }
+        let fm = FileManager.default
+        let cases = (try? fm.contentsOfDirectory(atPath: fixtures))?.sorted() ?? []
+        var rows: [Row] = []
+        let scratch = NSTemporaryDirectory() + "acdc-bench-\(getpid())"
+        defer { try? fm.removeItem(atPath: scratch) }
+        print(pad("run", 38) + pad("ours s", 9) + pad("cpu s", 9) + pad("ref s", 9) + pad("ratio", 9) + pad("eval/s", 9) + "edges")
+        for c in cases {
+            let dir = "\(fixtures)/\(c)"
+            guard fm.fileExists(atPath: "\(dir)/experiment.json"),
+                  let runs = try? fm.contentsOfDirectory(atPath: "\(dir)/expected") else { continue }
+            for r in runs.sorted() where r.hasSuffix(".json") {
+                let expected = try RunRecord.load(path: "\(dir)/expected/\(r)")
+                guard let o = expected["options"], let ref = expected["reference_seconds"]?.double else { continue }
+                var args = ["run", "--experiment", "\(dir)/experiment.json", "--threshold", "\(o["threshold"]!.double!)",
+                            "--metric", o["metric"]!.string!, "--out", "\(scratch)/\(c)-\(r)", "--json"]
+                if o["zero_ablation"]?.bool == true { args.append("--zero-ablation") }
+                if o["abs_value_threshold"]?.bool == true { args.append("--abs-value-threshold") }
+                if o["remove_redundant"]?.bool == true { args.append("--remove-redundant") }
+                args += ["--indices-mode", o["indices_mode"]?.string ?? "normal", "--names-mode", o["names_mode"]?.string ?? "normal"]
+                var best = (wall: Double.infinity, cpu: Double.infinity)
+                var summary = JSONValue.null
+                for _ in 0..<repeats {
+                    let t = try runProcess(acdc, args)
+                    best = (min(best.wall, t.wall), min(best.cpu, t.cpu))
+                    summary = try JSONValue.parse(Array(t.stdout.utf8))
+                }
+                let evaluations = Int(summary["evaluations"]?.double ?? 0)
+                let ours = try RunRecord.load(path: "\(scratch)/\(c)-\(r)/result.json")
+                let match = sameEdges(ours: ours, expected: expected)
+                let row = Row(name: "\(c)/\(r.dropLast(5))", wall: best.wall, cpu: best.cpu, reference: ref, evaluations: evaluations, edgesMatch: match)
+                rows.append(row)
+                print(pad(row.name, 38) + pad(format(row.wall, 3), 9) + pad(format(row.cpu, 3), 9) + pad(format(ref, 2), 9)
+                      + pad(format(ref / row.wall, 0) + "x", 9) + pad(format(Double(evaluations) / row.wall, 0), 9)
+                      + (match ? "same as reference" : "DIFFERENT"))
+            }
+        }
+        let slow = rows.filter { $0.reference >= 2 }
+        let worst = slow.map { $0.reference / $0.wall }.min() ?? .nan
+        print("\n\(rows.count) runs, \(rows.filter(\.edgesMatch).count) with the reference's edge set; "
+              + "runs whose reference took >= 2 s: \(slow.count), smallest ratio \(format(worst, 0))x "
+              + (worst >= 100 ? "(target >= 100x met)" : "(below the 100x target)"))
+    }
+
+    /// Tracr fixtures list only the non-placeholder edges.
+    func sameEdges(ours: JSONValue, expected: JSONValue) -> Bool {
+        let mine = ours["present_edges"]?.array?.compactMap(\.string) ?? []
+        if let all = expected["present_edges"]?.array?.compactMap(\.string) { return Set(mine) == Set(all) }
+        guard let theirs = expected["present_edges_non_placeholder"]?.array?.compactMap(\.string) else { return false }
+        return Set(mine.filter { !$0.hasSuffix("|PLACEHOLDER") }) == Set(theirs)
+    }
+
+    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+
+    /// Runs a child process; wall seconds, the child's CPU seconds and its stdout.
+    func runProcess(_ path: String, _ args: [String]) throws -> (wall: Double, cpu: Double, stdout: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        var before = rusage(), after = rusage()
+        getrusage(Int32(RUSAGE_CHILDREN.rawValue), &before)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        getrusage(Int32(RUSAGE_CHILDREN.rawValue), &after)
+        func secs(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        let cpu = secs(after.ru_utime) - secs(before.ru_utime) + secs(after.ru_stime) - secs(before.ru_stime)
+        guard p.terminationStatus == 0 else { throw ACDCError("\(path) \(args.joined(separator: " ")): exit status \(p.terminationStatus)") }
+        return (wall, cpu, String(decoding: data, as: UTF8.self))
+    }
+}
