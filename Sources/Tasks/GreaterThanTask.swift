@@ -4,7 +4,7 @@ import ACDC
 /// -> a two-digit year above 32; corrupted by making the start year end in 01.
 public struct GreaterThanTask: StandardTask {
     public let name = "greaterthan"
-    public let summary = "GPT-2 small: 'lasted from the year 1732 to 17' -> later years, vs year 1701; kl_div, greaterthan"
+    public let summary = "GPT-2 small: 'lasted from the year 1732 to 17' -> later years, vs start year ..01; kl_div, greaterthan"
     public let requiredModel: String? = "GPT-2 small"
     public let hasCanonicalCircuit = true
     static let searchRows = 100
