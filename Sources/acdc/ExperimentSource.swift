@@ -11,7 +11,7 @@ struct ExperimentSource: ParsableArguments {
     @Option(help: "Standard task instead of an experiment file (see `acdc task list`).")
     var task: String?
 
-    @Option(help: "Use this model directory instead of the experiment's or task's (GPT-2 tasks need it).")
+    @Option(help: "Use this model directory instead of the experiment's or task's (ioi, greaterthan and docstring need one).")
     var model: String?
 
     func load() throws -> Experiment {
