@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "ACDCTests", dependencies: ["ACDC", "Transformer"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ACDC"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "ACDC", "Tokenizer"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "ACDC", "Tokenizer", "Transformer"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

@@ -43,7 +43,9 @@ struct RunCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let record = RunRecord(run: runner, experimentPath: absolute(exp.sourcePath ?? exp.name), modelPath: absolute(exp.modelPath), seconds: seconds)
         try AtomicFile.write(record.json().serialized(indent: 1) + "\n", to: outDir + "/result.json")
-        printSummary(record, outDir: outDir, json: output.json)
+        let report = try CircuitReport(source: source, record: record)     // --task runs: vs the canonical circuit
+        printSummary(record, outDir: outDir, json: output.json, extra: report?.jsonFields ?? [])
+        if let report, !output.json { print(report.text) }
     }
 }
 
@@ -53,14 +55,14 @@ func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
 
-func printSummary(_ r: RunRecord, outDir: String, json: Bool) {
+func printSummary(_ r: RunRecord, outDir: String, json: Bool, extra: [(String, JSONValue)] = []) {
     if json {
         let j: JSONValue = .object([
             ("run_dir", .string(outDir)), ("edges_kept", .number(Double(r.edgesKept))),
             ("edges_total", .number(Double(r.edgesTotal))), ("final_metric", .number(r.finalMetric)),
             ("evaluations", .number(Double(r.evaluations))), ("seconds", .number(r.seconds)),
             ("finished", .bool(r.finished)),
-        ])
+        ] + extra)
         print(j.serialized())
     } else {
         print("kept \(r.edgesKept) of \(r.edgesTotal) edges, final metric \(String(format: "%.6g", r.finalMetric)), "

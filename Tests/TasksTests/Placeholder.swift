@@ -1,2 +1,0 @@
-import XCTest
-final class TasksTestsPlaceholder: XCTestCase { func testNothing() {} }
