@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC"], exclude: ["SCHEMA.md"]),
         .target(name: "Tasks", dependencies: ["ACDC", "Tokenizer", "Transformer"]),
         .executableTarget(name: "acdc", dependencies: [
-            "ACDC", "Checkpoint", "Tasks", "Transformer", "Tokenizer",
+            "ACDC", "Checkpoint", "Tasks", "Transformer", "Tokenizer", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels"]),

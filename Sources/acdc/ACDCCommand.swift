@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kernels
 
 @main
 struct ACDCCommand: ParsableCommand {
@@ -12,4 +13,17 @@ struct ACDCCommand: ParsableCommand {
         resumed; the circuits found export to edge lists, JSON, Graphviz and HDF5.
         """,
         subcommands: [RunCommand.self, ExportCommand.self, TaskCommand.self])
+
+    /// One BLAS thread: the small GEMMs of ACDC's evaluations lose to thread
+    /// hand-off, and a fixed thread count keeps sgemm's summation order, and so
+    /// every metric value, identical from run to run and across resumes.
+    static func main() {
+        BLASThreads.set(1)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -8,6 +8,7 @@ struct CircuitReport {
     let task: String
     let comparison: CircuitComparison
     static let shownEdges = 12
+    static let sideBySideLimit = 40
 
     /// nil unless the run came from `--task` with a canonical circuit.
     init?(source: ExperimentSource, record: RunRecord) throws {
@@ -23,6 +24,18 @@ struct CircuitReport {
             + "\(c.both.count) in both, \(c.onlyFound.count) only found, \(c.onlyCanonical.count) only canonical; "
             + String(format: "precision %.3f, recall %.3f", c.precision, c.recall),
         ]
+        // Small circuits (the tracr tasks): every edge side by side.
+        let union = Set(c.both + c.onlyFound + c.onlyCanonical).sorted()
+        if union.count <= Self.sideBySideLimit {
+            let found = Set(c.both + c.onlyFound), canonical = Set(c.both + c.onlyCanonical)
+            let width = union.map(\.count).max() ?? 0
+            func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+            lines.append("  \(pad("edge"))  found  canonical")
+            for e in union {
+                lines.append("  \(pad(e))  \(found.contains(e) ? "  x  " : "     ")  \(canonical.contains(e) ? "    x" : "")")
+            }
+            return lines.joined(separator: "\n")
+        }
         func list(_ sign: String, _ edges: [String]) {
             for e in edges.prefix(Self.shownEdges) { lines.append("  \(sign) \(e)") }
             if edges.count > Self.shownEdges { lines.append("  \(sign) ... \(edges.count - Self.shownEdges) more") }
