@@ -126,8 +126,8 @@ struct SweepCommand: ParsableCommand {
                 return
             }
         }
-        let title = experiment.map { ($0 as NSString).lastPathComponent } ?? task!
-        let summary = try SweepReport(spec: spec, title: "\(title) (\(spec.runArguments.joined(separator: " ")))", outcomes: outcomes, canonical: canonicalCircuit)
+        let options = spec.runArguments.isEmpty ? "" : " (\(spec.runArguments.joined(separator: " ")))"
+        let summary = try SweepReport(spec: spec, title: sweepName + options, outcomes: outcomes, canonical: canonicalCircuit)
         let plots = try SweepOutputs.write(summary, to: outDir, report: report)
         if json { print(summary.json(sweepDir: outDir).serialized()) }
         report("summary: \(outDir)/summary.csv, summary.md, \(plots.joined(separator: ", "))"
@@ -136,6 +136,14 @@ struct SweepCommand: ParsableCommand {
         if !failed.isEmpty {
             throw ACDCError("\(failed.count) of \(values.count) runs not finished (\(failed.map { ThresholdSpec.directoryName($0.threshold) + ": " + $0.status }.joined(separator: ", "))); logs in \(outDir)/logs; run the same command again to retry")
         }
+    }
+
+    /// The task, or the experiment file's name (its directory's for a plain experiment.json).
+    var sweepName: String {
+        guard let e = experiment else { return task! }
+        let stem = ((e as NSString).lastPathComponent as NSString).deletingPathExtension
+        let dir = ((absolutePath(e) as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        return stem == "experiment" && !dir.isEmpty ? dir : stem
     }
 
     /// The arguments that repeat this sweep (absolute paths, expanded thresholds).
@@ -148,9 +156,8 @@ struct SweepCommand: ParsableCommand {
 
     func submitSlurm(spec: SweepSpec, executable: String, canonicalFile: String?) throws {
         let args = sweepArguments(spec: spec, canonicalFile: canonicalFile)
-        let name = experiment.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? task!
         let script = SlurmScript.render(executable: executable, sweepArguments: args, thresholds: spec.thresholds,
-                                        jobs: jobs, outDir: spec.outDir, name: name)
+                                        jobs: jobs, outDir: spec.outDir, name: sweepName)
         let path = spec.outDir + "/sweep.slurm"
         try FileManager.default.createDirectory(atPath: spec.outDir + "/logs", withIntermediateDirectories: true)
         try AtomicFile.write(script, to: path)
