@@ -73,7 +73,10 @@ public final class SweepRunner {
             if running.isEmpty { continue }
             // Wake on any exit; poll too, in case an exit is seen before its handler ran.
             _ = exited.wait(timeout: .now() + 0.5)
-            for r in running where !r.process.isRunning {
+            // Snapshot which have exited so a process ending mid-loop is handled next round, not dropped.
+            let exitedNow = running.filter { !$0.process.isRunning }
+            running.removeAll { r in exitedNow.contains { $0.index == r.index } }
+            for r in exitedNow {
                 try? r.log.close()
                 let t = spec.thresholds[r.index]
                 let name = ThresholdSpec.directoryName(t)
@@ -89,14 +92,13 @@ public final class SweepRunner {
                     report("[\(done)/\(total)] \(name): FAILED: \(why)")
                 }
             }
-            running.removeAll { !$0.process.isRunning }
         }
         return outcomes
     }
 
     private func start(_ args: [String], logPath: String, onExit: @escaping @Sendable () -> Void) throws -> (Process, FileHandle) {
         let fm = FileManager.default
-        if !fm.fileExists(atPath: logPath) { fm.createFile(atPath: logPath, contents: nil) }
+        if !fm.fileExists(atPath: logPath) { _ = fm.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw ACDCError("\(logPath): cannot open log file") }
         log.seekToEndOfFile()
         log.write(Data("== \(Date()) \(([executable] + args).map(shellQuote).joined(separator: " "))\n".utf8))
