@@ -2,7 +2,8 @@
 import PackageDescription
 
 // One module per concern; read the folder names top-down to see the architecture:
-// C shims (CBLAS, CHDF5) -> Kernels -> Transformer -> ACDC -> Checkpoint / Tasks -> acdc (CLI).
+// C shims (CBLAS, CHDF5) -> Kernels -> Transformer -> ACDC -> Checkpoint / Tasks
+// -> Circuits (exports, circuit evaluation, sweeps) -> acdc (CLI).
 let package = Package(
     name: "acdc-swift",
     platforms: [.macOS(.v13)],
@@ -25,8 +26,9 @@ let package = Package(
         .target(name: "ACDC", dependencies: ["Transformer", "Kernels"]),
         .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC"], exclude: ["SCHEMA.md"]),
         .target(name: "Tasks", dependencies: ["ACDC", "Tokenizer", "Transformer"]),
+        .target(name: "Circuits", dependencies: ["ACDC", "Checkpoint", "Transformer"]),
         .executableTarget(name: "acdc", dependencies: [
-            "ACDC", "Checkpoint", "Tasks", "Transformer", "Tokenizer", "Kernels",
+            "ACDC", "Checkpoint", "Circuits", "Tasks", "Transformer", "Tokenizer", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels"]),
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "ACDCTests", dependencies: ["ACDC", "Transformer"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ACDC"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "ACDC", "Tokenizer", "Transformer"]),
+        .testTarget(name: "CircuitsTests", dependencies: ["Circuits", "ACDC", "Checkpoint", "Transformer"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

@@ -10,9 +10,11 @@ struct ACDCCommand: ParsableCommand {
         ACDC walks a model's computational graph from the output back to the \
         embeddings and removes every edge whose removal moves the metric by less \
         than the threshold. Runs are checkpointed after every step and can be \
-        resumed; the circuits found export to edge lists, JSON, Graphviz and HDF5.
+        resumed; the circuits found export to edge lists, JSON, Graphviz, HDF5 and \
+        MIB graph JSON (`acdc export`), any circuit can be scored (`acdc eval`), and \
+        `acdc sweep` runs many thresholds with ROC/AUC against a canonical circuit.
         """,
-        subcommands: [RunCommand.self, ExportCommand.self, TaskCommand.self])
+        subcommands: [RunCommand.self, ExportCommand.self, EvalCommand.self, SweepCommand.self, TaskCommand.self])
 
     /// One BLAS thread: the small GEMMs of ACDC's evaluations lose to thread
     /// hand-off, and a fixed thread count keeps sgemm's summation order, and so

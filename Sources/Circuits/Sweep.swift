@@ -1,0 +1,112 @@
+import ACDC
+import Foundation
+
+/// One threshold sweep: which experiment, which run options, which
+/// thresholds, where. Every run is `acdc run ... --out SWEEP_DIR/thr-<t>`.
+public struct SweepSpec: Sendable {
+    /// `--experiment FILE` or `--task NAME` (plus `--model DIR`), passed to every run.
+    public var sourceArguments: [String]
+    /// Run options other than the threshold, passed to every run (`--metric l2`, `--zero-ablation`, …).
+    public var runArguments: [String]
+    public var thresholds: [Double]
+    public var outDir: String
+    /// What finished runs found in the sweep directory must have been run with.
+    public var expected: ExpectedOptions
+
+    /// The options of a run, minus the threshold; `metric` nil = the experiment's default.
+    public struct ExpectedOptions: Sendable, Equatable {
+        public var metric: String?
+        public var zeroAblation = false
+        public var absValueThreshold = false
+        public var indicesMode: ACDCOptions.IterationMode = .normal
+        public var namesMode: ACDCOptions.IterationMode = .normal
+        public var removeRedundant = false
+        public init(metric: String? = nil, zeroAblation: Bool = false, absValueThreshold: Bool = false,
+                    indicesMode: ACDCOptions.IterationMode = .normal, namesMode: ACDCOptions.IterationMode = .normal,
+                    removeRedundant: Bool = false) {
+            self.metric = metric; self.zeroAblation = zeroAblation; self.absValueThreshold = absValueThreshold
+            self.indicesMode = indicesMode; self.namesMode = namesMode; self.removeRedundant = removeRedundant
+        }
+
+        /// The `acdc run` flags that reproduce these options.
+        public var arguments: [String] {
+            var a: [String] = []
+            if let m = metric { a += ["--metric", m] }
+            if zeroAblation { a.append("--zero-ablation") }
+            if absValueThreshold { a.append("--abs-value-threshold") }
+            if indicesMode != .normal { a += ["--indices-mode", indicesMode.rawValue] }
+            if namesMode != .normal { a += ["--names-mode", namesMode.rawValue] }
+            if removeRedundant { a.append("--remove-redundant") }
+            return a
+        }
+
+        /// Why `o` differs from these options, nil when it does not.
+        public func mismatch(_ o: ACDCOptions) -> String? {
+            var d: [String] = []
+            if let m = metric, m != o.metric { d.append("metric \(o.metric) (sweep: \(m))") }
+            if o.zeroAblation != zeroAblation { d.append("zero_ablation \(o.zeroAblation) (sweep: \(zeroAblation))") }
+            if o.absValueThreshold != absValueThreshold { d.append("abs_value_threshold \(o.absValueThreshold) (sweep: \(absValueThreshold))") }
+            if o.indicesMode != indicesMode { d.append("indices_mode \(o.indicesMode.rawValue) (sweep: \(indicesMode.rawValue))") }
+            if o.namesMode != namesMode { d.append("names_mode \(o.namesMode.rawValue) (sweep: \(namesMode.rawValue))") }
+            if o.removeRedundant != removeRedundant { d.append("remove_redundant \(o.removeRedundant) (sweep: \(removeRedundant))") }
+            return d.isEmpty ? nil : d.joined(separator: ", ")
+        }
+    }
+
+    public init(sourceArguments: [String], expected: ExpectedOptions, thresholds: [Double], outDir: String) {
+        self.sourceArguments = sourceArguments; self.expected = expected
+        self.runArguments = expected.arguments; self.thresholds = thresholds; self.outDir = outDir
+    }
+
+    public func runDir(_ t: Double) -> String { (outDir as NSString).appendingPathComponent(ThresholdSpec.directoryName(t)) }
+    public func logPath(_ t: Double) -> String {
+        ((outDir as NSString).appendingPathComponent("logs") as NSString).appendingPathComponent(ThresholdSpec.directoryName(t) + ".log")
+    }
+
+    /// Arguments (after the executable) that start the run of threshold `t`.
+    public func runCommand(_ t: Double) -> [String] {
+        ["run"] + sourceArguments + ["--threshold", ThresholdSpec.text(t)] + runArguments + ["--out", runDir(t)]
+    }
+
+    /// Arguments that continue an interrupted run.
+    public func resumeCommand(_ t: Double) -> [String] { ["resume", runDir(t)] }
+}
+
+/// Where one run of a sweep stands.
+public enum SweepRunState {
+    /// result.json says finished: skipped on re-runs.
+    case finished(RunResult)
+    /// A checkpoint or an unfinished result.json: continued with `acdc resume`.
+    case interrupted
+    /// Nothing there yet: started with `acdc run`.
+    case fresh
+
+    public static func of(runDir: String) throws -> SweepRunState {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: RunResult.resultPath(runDir)) {
+            let r = try RunResult.load(runDir: runDir)
+            return r.finished ? .finished(r) : .interrupted
+        }
+        if fm.fileExists(atPath: (runDir as NSString).appendingPathComponent("checkpoint.h5")) { return .interrupted }
+        return .fresh
+    }
+}
+
+extension SweepSpec {
+    /// The state of every run; a finished run whose options differ from the
+    /// sweep's is an error (the sweep directory belongs to another sweep).
+    public func states() throws -> [SweepRunState] {
+        try thresholds.map { t in
+            let s = try SweepRunState.of(runDir: runDir(t))
+            if case .finished(let r) = s {
+                if r.options.threshold != t {
+                    throw ACDCError("\(r.resultPath): threshold \(r.options.threshold), but the directory is for \(t)")
+                }
+                if let why = expected.mismatch(r.options) {
+                    throw ACDCError("\(r.resultPath): finished with other options: \(why); use another --out or remove that run")
+                }
+            }
+            return s
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import ArgumentParser
+import ACDC
+import Circuits
+import Foundation
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run ACDC at many thresholds, then summarise (and score against a canonical circuit).",
+        discussion: """
+        One run per threshold, each a child `acdc run ... --out SWEEP_DIR/thr-<t>` \
+        (output in SWEEP_DIR/logs/thr-<t>.log), --jobs at a time. The sweep is \
+        resumable: run the same command again and finished runs are skipped, \
+        interrupted ones continue with `acdc resume`. At the end SWEEP_DIR gets \
+        summary.csv and summary.md (threshold, edges, final metric, evaluations, \
+        seconds) and plot.svg (final metric against edges kept; plot.png too when \
+        rsvg-convert or Graphviz is installed). With a canonical circuit (--canonical \
+        FILE, or the ground truth of a --task) the summary adds edge and node ROC \
+        points and AUCs computed as the paper does (ACDC.md §8) and the plot the ROC curves.
+
+        Thresholds: --thresholds 0.001,0.01,0.1 or --thresholds log:1e-4:1e-1:10 \
+        (10 values evenly spaced in log10 from 1e-4 to 1e-1 inclusive).
+
+        Slurm: --slurm writes SWEEP_DIR/sweep.slurm, a job array with one \
+        threshold per task index (at most --jobs at once when given) in which task i \
+        runs `acdc sweep <same options> --array-index i` with this same acdc binary. \
+        When sbatch is on PATH the script is submitted, followed by a dependent job \
+        running `acdc sweep <same options> --summary-only` that writes the summary; \
+        otherwise the commands to submit are printed.
+        """)
+
+    @Option(help: "Experiment file (acdc-experiment/1 JSON).")
+    var experiment: String?
+
+    @Option(help: "Built-in task name, passed through to `acdc run --task`; its ground truth is the canonical circuit.")
+    var task: String?
+
+    @Option(help: "Use this model directory instead of the experiment's.")
+    var model: String?
+
+    @Option(help: "Thresholds: a comma-separated list or log:START:END:COUNT.")
+    var thresholds: String
+
+    @Option(help: "Metric to minimise (default: the experiment's first metric).")
+    var metric: String?
+
+    @Flag(help: "Ablate with zeros instead of the corrupted run's activations.")
+    var zeroAblation = false
+
+    @Flag(help: "Compare |metric change| with the threshold instead of the signed change.")
+    var absValueThreshold = false
+
+    @Option(help: "Order of parents within one hook name: normal (heads H-1..0) or reverse.")
+    var indicesMode: ACDCOptions.IterationMode = .normal
+
+    @Option(help: "Order of parent hook names: normal (latest layer first) or reverse.")
+    var namesMode: ACDCOptions.IterationMode = .normal
+
+    @Flag(help: "Drop the outputs of nodes none of whose inputs survived (not with --zero-ablation).")
+    var removeRedundant = false
+
+    @Option(help: "Runs at once (children get OPENBLAS_NUM_THREADS=1 when more than one, unless it is set).")
+    var jobs: Int?
+
+    @Option(help: "Sweep directory (created; re-use it to resume).")
+    var out: String
+
+    @Option(help: "Canonical circuit (edge list, or JSON with an \"edges\" list) for ROC/AUC.")
+    var canonical: String?
+
+    @Flag(help: "Write SWEEP_DIR/sweep.slurm (a job array) and submit it with sbatch if present.")
+    var slurm = false
+
+    @Option(help: "Run only the threshold at this 0-based index and write no summary (what the Slurm tasks do).")
+    var arrayIndex: Int?
+
+    @Flag(help: "Run nothing; write the summary from the runs present.")
+    var summaryOnly = false
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    @Flag(help: "Print the summary as one JSON object on stdout.")
+    var json = false
+
+    func validate() throws {
+        if (experiment == nil) == (task == nil) { throw ValidationError("give exactly one of --experiment FILE or --task NAME") }
+        if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
+        if removeRedundant && zeroAblation { throw ValidationError("--remove-redundant cannot be combined with --zero-ablation") }
+        if slurm && (arrayIndex != nil || summaryOnly) { throw ValidationError("--slurm cannot be combined with --array-index or --summary-only") }
+    }
+
+    mutating func run() throws {
+        let values = try ThresholdSpec.parse(thresholds)
+        let outDir = absolutePath(out)
+        var source: [String] = experiment.map { ["--experiment", absolutePath($0)] } ?? ["--task", task!]
+        if let m = model { source += ["--model", absolutePath(m)] }
+        let expected = SweepSpec.ExpectedOptions(metric: metric, zeroAblation: zeroAblation, absValueThreshold: absValueThreshold,
+                                                 indicesMode: indicesMode, namesMode: namesMode, removeRedundant: removeRedundant)
+        let spec = SweepSpec(sourceArguments: source, expected: expected, thresholds: values, outDir: outDir)
+        let exe = SweepCommand.executablePath()
+        let quiet = self.quiet
+        let report: (String) -> Void = { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+        do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
+            throw ACDCError("\(outDir): cannot create sweep directory (\(error.localizedDescription))")
+        }
+        let canonicalFile = canonical.map(absolutePath) ?? task.flatMap { SweepCommand.taskGroundTruth($0, executable: exe) }
+        // Read the canonical circuit up front: a bad file should fail before hours of runs.
+        let canonicalCircuit = try canonicalFile.map { try CanonicalCircuit(path: $0) }
+
+        if slurm {
+            try submitSlurm(spec: spec, executable: exe, canonicalFile: canonicalFile)
+            return
+        }
+        var outcomes: [Int: SweepRunner.Outcome] = [:]
+        if !summaryOnly {
+            var indices: [Int]? = nil
+            if let i = arrayIndex {
+                guard values.indices.contains(i) else { throw ACDCError("--array-index \(i): the sweep has thresholds 0..<\(values.count)") }
+                indices = [i]
+            }
+            let runner = SweepRunner(spec: spec, executable: exe, jobs: jobs ?? 1, report: report)
+            outcomes = try runner.run(indices: indices)
+            if arrayIndex != nil {
+                if case .failed(let why)? = outcomes[arrayIndex!] { throw ACDCError("\(ThresholdSpec.directoryName(values[arrayIndex!])): \(why)") }
+                return
+            }
+        }
+        let options = spec.runArguments.isEmpty ? "" : " (\(spec.runArguments.joined(separator: " ")))"
+        let summary = try SweepReport(spec: spec, title: sweepName + options, outcomes: outcomes, canonical: canonicalCircuit)
+        let plots = try SweepOutputs.write(summary, to: outDir, report: report)
+        if json { print(summary.json(sweepDir: outDir).serialized()) }
+        report("summary: \(outDir)/summary.csv, summary.md, \(plots.joined(separator: ", "))"
+               + (summary.edgeAUC.map { String(format: "; edge AUC %.4f, node AUC %.4f", $0, summary.nodeAUC ?? 0) } ?? ""))
+        let failed = summary.rows.filter { $0.status != "finished" }
+        if !failed.isEmpty {
+            throw ACDCError("\(failed.count) of \(values.count) runs not finished (\(failed.map { ThresholdSpec.directoryName($0.threshold) + ": " + $0.status }.joined(separator: ", "))); logs in \(outDir)/logs; run the same command again to retry")
+        }
+    }
+
+    /// The task, or the experiment file's name (its directory's for a plain experiment.json).
+    var sweepName: String {
+        guard let e = experiment else { return task! }
+        let stem = ((e as NSString).lastPathComponent as NSString).deletingPathExtension
+        let dir = ((absolutePath(e) as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        return stem == "experiment" && !dir.isEmpty ? dir : stem
+    }
+
+    /// The arguments that repeat this sweep (absolute paths, expanded thresholds).
+    func sweepArguments(spec: SweepSpec, canonicalFile: String?) -> [String] {
+        var a = ["sweep"] + spec.sourceArguments + ["--thresholds", spec.thresholds.map(ThresholdSpec.text).joined(separator: ",")]
+        a += spec.runArguments + ["--out", spec.outDir]
+        if let c = canonicalFile { a += ["--canonical", c] }
+        return a
+    }
+
+    func submitSlurm(spec: SweepSpec, executable: String, canonicalFile: String?) throws {
+        let args = sweepArguments(spec: spec, canonicalFile: canonicalFile)
+        let script = SlurmScript.render(executable: executable, sweepArguments: args, thresholds: spec.thresholds,
+                                        jobs: jobs, outDir: spec.outDir, name: sweepName)
+        let path = spec.outDir + "/sweep.slurm"
+        try FileManager.default.createDirectory(atPath: spec.outDir + "/logs", withIntermediateDirectories: true)
+        try AtomicFile.write(script, to: path)
+        let summaryCommand = ([executable] + args + ["--summary-only"]).map(shellQuote).joined(separator: " ")
+        guard let sbatch = ExternalTools.find("sbatch") else {
+            print("wrote \(path) (sbatch not found on PATH). Submit it with:")
+            print("  sbatch \(shellQuote(path))")
+            print("and when the array has finished, write the summary with:")
+            print("  \(summaryCommand)")
+            return
+        }
+        let id = try String(decoding: ExternalTools.run(sbatch, ["--parsable", path], input: Data()), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
+        let summaryJob = try String(decoding: ExternalTools.run(sbatch, [
+            "--parsable", "--dependency=afterany:\(id)", "--job-name=acdc-sweep-summary",
+            "--output=\(spec.outDir)/logs/slurm-summary-%j.out", "--wrap", summaryCommand,
+        ], input: Data()), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        print("submitted \(path) as job array \(id); summary job \(summaryJob) runs after it and writes \(spec.outDir)/summary.md")
+    }
+
+    /// This very executable, so children run the same build.
+    static func executablePath() -> String {
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if FileManager.default.isExecutableFile(atPath: me), me != "/proc/self/exe" { return me }
+        if let p = Bundle.main.executablePath { return p }
+        return absolutePath(CommandLine.arguments[0])
+    }
+
+    /// tasks/NAME/ground_truth.json: under $ACDC_TASKS_DIR, the working directory,
+    /// or a parent of the executable's directory (a checkout's .build/...).
+    static func taskGroundTruth(_ name: String, executable: String) -> String? {
+        var roots: [String] = []
+        if let d = ProcessInfo.processInfo.environment["ACDC_TASKS_DIR"] { roots.append(d) }
+        roots.append(FileManager.default.currentDirectoryPath + "/tasks")
+        var dir = (executable as NSString).deletingLastPathComponent
+        while dir.count > 1 {
+            roots.append(dir + "/tasks")
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        return roots.map { "\($0)/\(name)/ground_truth.json" }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+/// summary.csv, summary.md and the plot files of a sweep.
+enum SweepOutputs {
+    static func write(_ s: SweepReport, to dir: String, report: (String) -> Void) throws -> [String] {
+        var plots = ["plot.svg"]
+        try AtomicFile.write(s.csv(), to: dir + "/summary.csv")
+        try AtomicFile.write(SweepPlots.svg(s), to: dir + "/plot.svg")
+        do {
+            if let png = try SweepPlots.png(s) {
+                try AtomicFile.write([UInt8](png), to: dir + "/plot.png")
+                plots.append("plot.png")
+            }
+        } catch {
+            report("sweep: plot.png not written: \(error)")
+        }
+        try AtomicFile.write(s.markdown(plotFiles: plots), to: dir + "/summary.md")
+        return plots
+    }
+}
