@@ -104,7 +104,7 @@ struct SweepCommand: ParsableCommand {
         do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
             throw ACDCError("\(outDir): cannot create sweep directory (\(error.localizedDescription))")
         }
-        let canonicalFile = canonical.map(absolutePath) ?? task.flatMap { SweepCommand.taskGroundTruth($0, executable: exe) }
+        let canonicalFile = try canonical.map(absolutePath) ?? task.flatMap { try taskCanonicalFile($0, outDir: outDir) }
         // Read the canonical circuit up front: a bad file should fail before hours of runs.
         let canonicalCircuit = try canonicalFile.map { try CanonicalCircuit(path: $0) }
 
@@ -184,6 +184,17 @@ struct SweepCommand: ParsableCommand {
         if FileManager.default.isExecutableFile(atPath: me), me != "/proc/self/exe" { return me }
         if let p = Bundle.main.executablePath { return p }
         return absolutePath(CommandLine.arguments[0])
+    }
+
+    /// A task's canonical circuit (built by its task code: ioi, greaterthan and
+    /// docstring derive theirs from the model's shape), written into the sweep
+    /// directory as an edge list so Slurm jobs and later summaries read the same file.
+    func taskCanonicalFile(_ name: String, outDir: String) throws -> String? {
+        let source = try ExperimentSource.parse(["--task", name] + (model.map { ["--model", absolutePath($0)] } ?? []))
+        guard let edges = try source.canonicalCircuit() else { return nil }
+        let path = outDir + "/canonical_circuit.txt"
+        try AtomicFile.write("# canonical circuit of task \(name)\n" + edges.sorted().joined(separator: "\n") + "\n", to: path)
+        return path
     }
 
     /// tasks/NAME/ground_truth.json: under $ACDC_TASKS_DIR, the working directory,
