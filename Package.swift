@@ -36,6 +36,6 @@ let package = Package(
         .testTarget(name: "ACDCTests", dependencies: ["ACDC", "Transformer"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ACDC"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "ACDC", "Tokenizer"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "EndToEndTests", dependencies: ["ACDC", "Checkpoint"]),
     ]
 )

@@ -11,5 +11,5 @@ struct ACDCCommand: ParsableCommand {
         than the threshold. Runs are checkpointed after every step and can be \
         resumed; the circuits found export to edge lists, JSON, Graphviz and HDF5.
         """,
-        subcommands: [RunCommand.self, ExportCommand.self])
+        subcommands: [RunCommand.self, ResumeCommand.self, ShowCommand.self, ExportCommand.self])
 }
