@@ -27,6 +27,39 @@ final class CheckpointedRun {
         self.edgeNames = RunCheckpoint.edgeNames(of: run.graph)
     }
 
+    /// Starts a fresh run in `directory`: refuses to clobber an existing run
+    /// unless `overwrite`, writes `experiment.json`, loads the model and writes
+    /// the first checkpoint (cursor 0). `sessionStart` is when the command
+    /// began, so the run's time includes loading.
+    static func begin(experiment: Experiment, options: ACDCOptions, evaluator kind: EvaluatorKind,
+                      directory: RunDirectory, overwrite: Bool, sessionStart: Date,
+                      killAfterSteps: Int? = nil) throws -> CheckpointedRun {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: directory.checkpoint) && !overwrite {
+            throw ACDCError("\(directory.path): already holds a run (checkpoint.h5); "
+                + "continue it with `acdc resume \(directory.path)`, or pass --overwrite to start afresh")
+        }
+        if fm.fileExists(atPath: directory.result) && !overwrite {
+            throw ACDCError("\(directory.path): already holds a result.json; pass --overwrite to replace it")
+        }
+        try directory.create()
+        // A stale result would describe another run while this one is in progress.
+        if fm.fileExists(atPath: directory.result) {
+            do { try fm.removeItem(atPath: directory.result) } catch {
+                throw ACDCError("\(directory.result): cannot remove the previous result (\(error.localizedDescription))")
+            }
+        }
+        try AtomicFile.write(RunIdentity.canonicalExperiment(experiment), to: directory.experiment)
+        let identity = try RunIdentity.of(experiment: experiment,
+                                          experimentPath: experiment.sourcePath.map(absolute) ?? experiment.name)
+        let run = try RunSession.build(experiment: experiment, options: options, evaluator: kind)
+        let session = CheckpointedRun(run: run, directory: directory, identity: identity, evaluatorKind: kind,
+                                      earlierSeconds: 0, sessionStart: sessionStart)
+        session.killAfterSteps = killAfterSteps
+        try session.writeCheckpoint()
+        return session
+    }
+
     var elapsedSeconds: Double { earlierSeconds + Date().timeIntervalSince(sessionStart) }
 
     /// Atomically replaces `checkpoint.h5` with the run's current state.

@@ -42,29 +42,10 @@ struct RunCommand: ParsableCommand {
         let directory = RunDirectory(path: out ?? "runs/\(exp.name)-\(options.threshold)")
         let progress = Progress(quiet: output.quiet || output.json)
 
-        if FileManager.default.fileExists(atPath: directory.checkpoint) {
-            guard overwrite else {
-                throw ACDCError("\(directory.path): already holds a run (checkpoint.h5); "
-                    + "continue it with `acdc resume \(directory.path)`, or pass --overwrite to start afresh")
-            }
-        }
-        try directory.create()
-        // A stale result would describe another run while this one is in progress.
-        if FileManager.default.fileExists(atPath: directory.result) {
-            guard overwrite else {
-                throw ACDCError("\(directory.path): already holds a result.json; pass --overwrite to replace it")
-            }
-            try? FileManager.default.removeItem(atPath: directory.result)
-        }
-        try AtomicFile.write(RunIdentity.canonicalExperiment(exp), to: directory.experiment)
-        let identity = try RunIdentity.of(experiment: exp, experimentPath: exp.sourcePath.map(absolute) ?? exp.name)
-
-        let runner = try RunSession.build(experiment: exp, options: options, evaluator: evaluator)
-        let session = CheckpointedRun(run: runner, directory: directory, identity: identity, evaluatorKind: evaluator,
-                                      earlierSeconds: 0, sessionStart: start)
-        session.killAfterSteps = debugKillAfterSteps
-        try session.writeCheckpoint()
-        progress.note("acdc: \(exp.name): \(runner.edgeCount) edges, metric \(options.metric), threshold \(options.threshold)")
+        let session = try CheckpointedRun.begin(experiment: exp, options: options, evaluator: evaluator,
+                                                directory: directory, overwrite: overwrite, sessionStart: start,
+                                                killAfterSteps: debugKillAfterSteps)
+        progress.note("acdc: \(exp.name): \(session.run.edgeCount) edges, metric \(options.metric), threshold \(options.threshold)")
         try session.runToEnd(progress: progress)
         let record = try session.writeResult()
         printSummary(RunSummary(record), outDir: directory.path, json: output.json)
