@@ -42,17 +42,19 @@ final class CheckpointedRun {
         if fm.fileExists(atPath: directory.result) && !overwrite {
             throw ACDCError("\(directory.path): already holds a result.json; pass --overwrite to replace it")
         }
-        try directory.create()
-        // A stale result would describe another run while this one is in progress.
-        if fm.fileExists(atPath: directory.result) {
-            do { try fm.removeItem(atPath: directory.result) } catch {
-                throw ACDCError("\(directory.result): cannot remove the previous result (\(error.localizedDescription))")
-            }
-        }
-        try AtomicFile.write(RunIdentity.canonicalExperiment(experiment), to: directory.experiment)
+        // Inputs first: a model that fails to load leaves the directory as it was.
         let identity = try RunIdentity.of(experiment: experiment,
                                           experimentPath: experiment.sourcePath.map(absolute) ?? experiment.name)
         let run = try RunSession.build(experiment: experiment, options: options, evaluator: kind)
+        try directory.create()
+        // With --overwrite: the old run goes first, so no crash can pair its
+        // checkpoint or result with the new experiment.json.
+        for stale in [directory.result, directory.checkpoint] where fm.fileExists(atPath: stale) {
+            do { try fm.removeItem(atPath: stale) } catch {
+                throw ACDCError("\(stale): cannot remove the previous run's file (\(error.localizedDescription))")
+            }
+        }
+        try AtomicFile.write(RunIdentity.canonicalExperiment(experiment), to: directory.experiment)
         let session = CheckpointedRun(run: run, directory: directory, identity: identity, evaluatorKind: kind,
                                       earlierSeconds: 0, sessionStart: sessionStart)
         session.killAfterSteps = killAfterSteps

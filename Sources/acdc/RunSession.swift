@@ -3,6 +3,8 @@ import Foundation
 import Transformer
 
 /// Builds an `ACDCRun` for an experiment and prepares its run directory.
+/// `CheckpointedRun.begin` is the entry point that also writes experiment.json
+/// and the per-step checkpoints; `start` alone writes neither.
 enum RunSession {
     static func start(experiment: Experiment, options: ACDCOptions, evaluator kind: EvaluatorKind, outDir: String) throws -> ACDCRun {
         try RunDirectory(path: outDir).create()
