@@ -39,6 +39,6 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ACDC"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "ACDC", "Tokenizer", "Transformer"]),
         .testTarget(name: "CircuitsTests", dependencies: ["Circuits", "ACDC", "Checkpoint", "Transformer"]),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "EndToEndTests", dependencies: ["ACDC", "Checkpoint"]),
     ]
 )

@@ -14,7 +14,8 @@ struct ACDCCommand: ParsableCommand {
         MIB graph JSON (`acdc export`), any circuit can be scored (`acdc eval`), and \
         `acdc sweep` runs many thresholds with ROC/AUC against a canonical circuit.
         """,
-        subcommands: [RunCommand.self, ExportCommand.self, EvalCommand.self, SweepCommand.self, TaskCommand.self])
+        subcommands: [RunCommand.self, ResumeCommand.self, ShowCommand.self, ExportCommand.self, EvalCommand.self,
+                      SweepCommand.self, TaskCommand.self])
 
     /// One BLAS thread: the small GEMMs of ACDC's evaluations lose to thread
     /// hand-off, and a fixed thread count keeps sgemm's summation order, and so

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ACDC
+import Checkpoint
 import Foundation
 import Transformer
 
@@ -9,8 +10,10 @@ struct RunCommand: ParsableCommand {
         abstract: "Run ACDC on an experiment and write the run directory.",
         discussion: """
         The experiment is an acdc-experiment/1 JSON file (model directory, clean and \
-        corrupted tokens, metrics). RUN_DIR receives result.json (circuit, trace, options) \
-        and is what `acdc export` and `acdc show` read.
+        corrupted tokens, metrics). RUN_DIR receives experiment.json (the exact experiment, \
+        model path made absolute), checkpoint.h5 (rewritten atomically after every step; \
+        `acdc resume RUN_DIR` continues from it) and, at the end, result.json (circuit, \
+        trace, options), which `acdc export` and `acdc show` read.
         """)
 
     @OptionGroup var source: ExperimentSource
@@ -20,8 +23,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run directory to create (default: runs/<experiment>-<threshold>).")
     var out: String?
 
+    @Flag(help: "Start afresh even if the run directory already holds a checkpoint.")
+    var overwrite = false
+
     @Option(help: ArgumentHelp("Metric evaluator: fast (incremental) or reference (literal, slow).", visibility: .hidden))
     var evaluator: EvaluatorKind = .fast
+
+    @Option(help: ArgumentHelp("Testing aid: SIGKILL this process after N steps (0: after the first checkpoint).",
+                               visibility: .private))
+    var debugKillAfterSteps: Int?
 
     @OptionGroup var output: OutputOptions
 
@@ -29,40 +39,33 @@ struct RunCommand: ParsableCommand {
         let start = Date()
         let exp = try source.load()
         let options = search.options(defaultMetric: exp.metrics[0].name)
-        let outDir = out ?? "runs/\(exp.name)-\(options.threshold)"
+        let directory = RunDirectory(path: out ?? "runs/\(exp.name)-\(options.threshold)")
         let progress = Progress(quiet: output.quiet || output.json)
 
-        let runner = try RunSession.start(experiment: exp, options: options, evaluator: evaluator, outDir: outDir)
-        progress.note("acdc: \(exp.name): \(runner.graph.countEdges(runner.state.present)) edges, metric \(options.metric), threshold \(options.threshold)")
-        let total = runner.graph.order.count
-        try runner.run(onStep: { r in
-            progress.update(done: r.state.cursor, total: total,
-                            message: "edges \(r.edgeCount) metric \(String(format: "%.6g", r.state.currentMetric))")
-        })
-        progress.finish()
-        let seconds = Date().timeIntervalSince(start)
-        let record = RunRecord(run: runner, experimentPath: absolute(exp.sourcePath ?? exp.name), modelPath: absolute(exp.modelPath), seconds: seconds)
-        try AtomicFile.write(record.json().serialized(indent: 1) + "\n", to: outDir + "/result.json")
+        let session = try CheckpointedRun.begin(experiment: exp, options: options, evaluator: evaluator,
+                                                directory: directory, overwrite: overwrite, sessionStart: start,
+                                                killAfterSteps: debugKillAfterSteps)
+        progress.note("acdc: \(exp.name): \(session.run.edgeCount) edges, metric \(options.metric), threshold \(options.threshold)")
+        try session.runToEnd(progress: progress)
+        let record = try session.writeResult()
         let report = try CircuitReport(source: source, record: record)     // --task runs: vs the canonical circuit
-        printSummary(record, outDir: outDir, json: output.json, extra: report?.jsonFields ?? [])
+        printSummary(RunSummary(record), outDir: directory.path, json: output.json, extra: report?.jsonFields ?? [])
         if let report, !output.json { print(report.text) }
     }
 }
 
 enum EvaluatorKind: String, ExpressibleByArgument { case fast, reference }
 
-func absolute(_ path: String) -> String {
-    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+func absolute(_ path: String) -> String { RunIdentity.absolutePath(path) }
+
+func printSummary(_ r: RunRecord, outDir: String, json: Bool) {
+    printSummary(RunSummary(r), outDir: outDir, json: json)
 }
 
-func printSummary(_ r: RunRecord, outDir: String, json: Bool, extra: [(String, JSONValue)] = []) {
+func printSummary(_ r: RunSummary, outDir: String, json: Bool, extra: [(String, JSONValue)] = []) {
     if json {
-        let j: JSONValue = .object([
-            ("run_dir", .string(outDir)), ("edges_kept", .number(Double(r.edgesKept))),
-            ("edges_total", .number(Double(r.edgesTotal))), ("final_metric", .number(r.finalMetric)),
-            ("evaluations", .number(Double(r.evaluations))), ("seconds", .number(r.seconds)),
-            ("finished", .bool(r.finished)),
-        ] + extra)
+        var j = r.json(runDir: outDir)
+        if case .object(let kv) = j { j = .object(kv + extra) }
         print(j.serialized())
     } else {
         print("kept \(r.edgesKept) of \(r.edgesTotal) edges, final metric \(String(format: "%.6g", r.finalMetric)), "

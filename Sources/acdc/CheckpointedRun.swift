@@ -1,0 +1,94 @@
+import ACDC
+import Checkpoint
+import Foundation
+
+/// An `ACDCRun` bound to its run directory: a checkpoint after every step,
+/// `result.json` at the end. Used by `run` and `resume` alike, so a resumed
+/// run writes exactly what an uninterrupted one would.
+final class CheckpointedRun {
+    let run: ACDCRun
+    let directory: RunDirectory
+    let identity: RunIdentity
+    let evaluatorKind: EvaluatorKind
+    /// Wall time of earlier sessions of this run (0 for a fresh run).
+    let earlierSeconds: Double
+    let sessionStart: Date
+    /// Testing aid: after this many steps of this session (0: right after the
+    /// first checkpoint) the process SIGKILLs itself, like a crash would.
+    var killAfterSteps: Int?
+
+    private let edgeNames: [String]
+    private var stepsThisSession = 0
+
+    init(run: ACDCRun, directory: RunDirectory, identity: RunIdentity, evaluatorKind: EvaluatorKind,
+         earlierSeconds: Double, sessionStart: Date) {
+        self.run = run; self.directory = directory; self.identity = identity
+        self.evaluatorKind = evaluatorKind; self.earlierSeconds = earlierSeconds; self.sessionStart = sessionStart
+        self.edgeNames = RunCheckpoint.edgeNames(of: run.graph)
+    }
+
+    /// Starts a fresh run in `directory`: refuses to clobber an existing run
+    /// unless `overwrite`, writes `experiment.json`, loads the model and writes
+    /// the first checkpoint (cursor 0). `sessionStart` is when the command
+    /// began, so the run's time includes loading.
+    static func begin(experiment: Experiment, options: ACDCOptions, evaluator kind: EvaluatorKind,
+                      directory: RunDirectory, overwrite: Bool, sessionStart: Date,
+                      killAfterSteps: Int? = nil) throws -> CheckpointedRun {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: directory.checkpoint) && !overwrite {
+            throw ACDCError("\(directory.path): already holds a run (checkpoint.h5); "
+                + "continue it with `acdc resume \(directory.path)`, or pass --overwrite to start afresh")
+        }
+        if fm.fileExists(atPath: directory.result) && !overwrite {
+            throw ACDCError("\(directory.path): already holds a result.json; pass --overwrite to replace it")
+        }
+        // Inputs first: a model that fails to load leaves the directory as it was.
+        let identity = try RunIdentity.of(experiment: experiment,
+                                          experimentPath: experiment.sourcePath.map(absolute) ?? experiment.name)
+        let run = try RunSession.build(experiment: experiment, options: options, evaluator: kind)
+        try directory.create()
+        // With --overwrite: the old run goes first, so no crash can pair its
+        // checkpoint or result with the new experiment.json.
+        for stale in [directory.result, directory.checkpoint] where fm.fileExists(atPath: stale) {
+            do { try fm.removeItem(atPath: stale) } catch {
+                throw ACDCError("\(stale): cannot remove the previous run's file (\(error.localizedDescription))")
+            }
+        }
+        try AtomicFile.write(RunIdentity.canonicalExperiment(experiment), to: directory.experiment)
+        let session = CheckpointedRun(run: run, directory: directory, identity: identity, evaluatorKind: kind,
+                                      earlierSeconds: 0, sessionStart: sessionStart)
+        session.killAfterSteps = killAfterSteps
+        try session.writeCheckpoint()
+        return session
+    }
+
+    var elapsedSeconds: Double { earlierSeconds + Date().timeIntervalSince(sessionStart) }
+
+    /// Atomically replaces `checkpoint.h5` with the run's current state.
+    func writeCheckpoint() throws {
+        let checkpoint = RunCheckpoint(run: run, identity: identity, elapsedSeconds: elapsedSeconds,
+                                       edgeNames: edgeNames, info: ["evaluator": evaluatorKind.rawValue])
+        try CheckpointStore.write(checkpoint, to: directory.checkpoint)
+        if let limit = killAfterSteps, stepsThisSession >= limit { kill(getpid(), SIGKILL) }
+    }
+
+    /// Steps to the end, checkpointing after every step.
+    func runToEnd(progress: Progress) throws {
+        let total = run.graph.order.count
+        try run.run(onStep: { r in
+            stepsThisSession += 1
+            try writeCheckpoint()
+            progress.update(done: r.state.cursor, total: total,
+                            message: "edges \(r.edgeCount) metric \(String(format: "%.6g", r.state.currentMetric))")
+        })
+        progress.finish()
+    }
+
+    /// Writes `result.json` for the finished run and returns it.
+    func writeResult() throws -> RunRecord {
+        let record = RunRecord(run: run, experimentPath: identity.experimentPath, modelPath: identity.modelPath,
+                               seconds: elapsedSeconds)
+        try AtomicFile.write(record.json().serialized(indent: 1) + "\n", to: directory.result)
+        return record
+    }
+}

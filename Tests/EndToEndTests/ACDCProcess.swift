@@ -1,0 +1,125 @@
+import Foundation
+import XCTest
+
+/// Runs the built `acdc` executable as a child process, as a user would.
+enum ACDCProcess {
+    /// Repository root, from this file's location (Tests/EndToEndTests/…).
+    static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static func fixture(_ path: String) -> String { repoRoot + "/Tests/Fixtures/" + path }
+
+    /// The `acdc` binary of this build: `$ACDC_EXECUTABLE` if set, else beside
+    /// the test bundle in the build products directory (`swift test` builds
+    /// every product there), else `.build/debug/acdc` of the repository.
+    static let executable: String? = {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["ACDC_EXECUTABLE"] { candidates.append(env) }
+        // Linux: the test bundle is an executable `….xctest` in the products
+        // directory; macOS: a `….xctest` bundle directory there.
+        func beside(_ path: String) -> String {
+            ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("acdc")
+        }
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            candidates.append(beside(bundle.bundlePath))
+        }
+        if let main = Bundle.main.executablePath { candidates.append(beside(main)) }
+        for arg in CommandLine.arguments.prefix(3) where arg.hasSuffix(".xctest") { candidates.append(beside(arg)) }
+        candidates.append(repoRoot + "/.build/debug/acdc")
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    struct Outcome: CustomStringConvertible {
+        let status: Int32
+        /// The process ended by a signal (a crash, a trap or SIGKILL) rather than an exit.
+        let signaled: Bool
+        let stdout: String
+        let stderr: String
+
+        var exitedCleanly: Bool { !signaled && status == 0 }
+        var killed: Bool { signaled && status == SIGKILL }
+        var stderrLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: true) }
+        var description: String { "\(signaled ? "signal" : "exit") \(status); stdout: \(stdout); stderr: \(stderr)" }
+    }
+
+    /// Runs `acdc args…` in the repository root to completion. Output goes
+    /// through files, so a chatty process can never block on a full pipe.
+    static func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
+        guard let exe = executable else {
+            XCTFail("acdc executable not found beside the test bundle or in .build/debug; "
+                    + "build it with `swift build` or set ACDC_EXECUTABLE", file: file, line: line)
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let dir = NSTemporaryDirectory() + "acdc-e2e-out-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outPath = dir + "/stdout", errPath = dir + "/stderr"
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: exe)
+        process.arguments = args
+        process.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        let text = { (p: String) in String(decoding: FileManager.default.contents(atPath: p) ?? Data(), as: UTF8.self) }
+        return Outcome(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                       stdout: text(outPath), stderr: text(errPath))
+    }
+
+    /// Asserts a refusal: a normal non-zero exit (no signal, so no crash or
+    /// trap) with exactly one line on stderr, which contains every `needle`.
+    static func assertRefused(_ outcome: Outcome, mentioning needles: [String],
+                              file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertFalse(outcome.signaled, "crashed: \(outcome)", file: file, line: line)
+        XCTAssertNotEqual(outcome.status, 0, "should have failed: \(outcome)", file: file, line: line)
+        XCTAssertEqual(outcome.stderrLines.count, 1, "want a one-line error: \(outcome)", file: file, line: line)
+        for needle in needles {
+            XCTAssertTrue(outcome.stderr.contains(needle), "error should mention '\(needle)': \(outcome)", file: file, line: line)
+        }
+    }
+}
+
+/// A fresh directory per test, removed afterwards.
+final class Scratch {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "acdc-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func sub(_ name: String) -> String { path + "/" + name }
+
+    /// Copies a fixture directory (experiment + model) here, so a test may change it.
+    func copyFixture(_ name: String) throws -> String {
+        let target = sub(name)
+        try FileManager.default.copyItem(atPath: ACDCProcess.fixture(name), toPath: target)
+        return target
+    }
+}
+
+/// Deterministic pseudo-random numbers (splitmix64), so failures reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
