@@ -111,6 +111,27 @@ final class SweepEndToEndTests: XCTestCase {
         XCTAssertEqual(ej["value"]?.double ?? .nan, Double(csv[1][4])!, accuracy: 2e-7)
     }
 
+    /// A sweep re-run resumes an interrupted run (killed with SIGKILL after 3
+    /// steps) with `acdc resume`, ending with the circuit, trace and metric of
+    /// an uninterrupted run.
+    func testSweepResumesInterruptedRun() throws {
+        let tmp = try temporaryDirectory(self)
+        let out = tmp + "/sweep", exp = fixture("tracr-reverse/experiment.json")
+        let killed = try run(["run", "--experiment", exp, "--threshold", "0.001", "--out", out + "/thr-0.001",
+                              "--debug-kill-after-steps", "3", "--quiet"])
+        XCTAssertEqual(killed.status, 9, "the run should have been killed by SIGKILL: \(killed.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/thr-0.001/result.json"))
+        let sweep = try run(["sweep", "--experiment", exp, "--thresholds", "0.001,0.1", "--out", out])
+        XCTAssertEqual(sweep.status, 0, sweep.stderr)
+        XCTAssertTrue(sweep.stderr.contains("0 finished already (skipped), 1 to resume, 1 to run"), sweep.stderr)
+        let fresh = try run(["run", "--experiment", exp, "--threshold", "0.001", "--out", tmp + "/fresh", "--quiet"])
+        XCTAssertEqual(fresh.status, 0, fresh.stderr)
+        let a = try RunRecord.load(path: out + "/thr-0.001/result.json"), b = try RunRecord.load(path: tmp + "/fresh/result.json")
+        for key in ["present_edges", "evaluation_trace", "final_metric", "effect_sizes", "finished"] {
+            XCTAssertEqual(a[key]?.serialized(), b[key]?.serialized(), "resumed sweep run differs in \(key)")
+        }
+    }
+
     func testFailedRunsAreReported() throws {
         let tmp = try temporaryDirectory(self)
         let r = try run(["sweep", "--experiment", fixture("tracr-reverse/experiment.json"), "--thresholds", "0.1",
