@@ -19,12 +19,14 @@ final class CheckpointedRun {
 
     private let edgeNames: [String]
     private var stepsThisSession = 0
+    private let writer: CheckpointWriter
 
     init(run: ACDCRun, directory: RunDirectory, identity: RunIdentity, evaluatorKind: EvaluatorKind,
          earlierSeconds: Double, sessionStart: Date) {
         self.run = run; self.directory = directory; self.identity = identity
         self.evaluatorKind = evaluatorKind; self.earlierSeconds = earlierSeconds; self.sessionStart = sessionStart
         self.edgeNames = RunCheckpoint.edgeNames(of: run.graph)
+        self.writer = CheckpointWriter(path: directory.checkpoint)
     }
 
     /// Starts a fresh run in `directory`: refuses to clobber an existing run
@@ -64,12 +66,16 @@ final class CheckpointedRun {
 
     var elapsedSeconds: Double { earlierSeconds + Date().timeIntervalSince(sessionStart) }
 
-    /// Atomically replaces `checkpoint.h5` with the run's current state.
+    /// Hands the run's current state to the background writer, which
+    /// atomically replaces `checkpoint.h5` (see `CheckpointWriter`).
     func writeCheckpoint() throws {
         let checkpoint = RunCheckpoint(run: run, identity: identity, elapsedSeconds: elapsedSeconds,
                                        edgeNames: edgeNames, info: ["evaluator": evaluatorKind.rawValue])
-        try CheckpointStore.write(checkpoint, to: directory.checkpoint)
-        if let limit = killAfterSteps, stepsThisSession >= limit { kill(getpid(), SIGKILL) }
+        try writer.submit(checkpoint)
+        if let limit = killAfterSteps, stepsThisSession >= limit {
+            try writer.flush()          // the crash comes after this step's checkpoint is on disk
+            kill(getpid(), SIGKILL)
+        }
     }
 
     /// Steps to the end, checkpointing after every step.
@@ -84,8 +90,10 @@ final class CheckpointedRun {
         progress.finish()
     }
 
-    /// Writes `result.json` for the finished run and returns it.
+    /// Writes `result.json` for the finished run and returns it; the final
+    /// checkpoint is on disk first.
     func writeResult() throws -> RunRecord {
+        try writer.close()
         let record = RunRecord(run: run, experimentPath: identity.experimentPath, modelPath: identity.modelPath,
                                seconds: elapsedSeconds)
         try AtomicFile.write(record.json().serialized(indent: 1) + "\n", to: directory.result)
