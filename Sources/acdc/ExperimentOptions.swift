@@ -1,11 +1,9 @@
 import ArgumentParser
 import ACDC
 
-/// Options shared by every command that runs ACDC.
-struct SearchOptions: ParsableArguments {
-    @Option(help: "Edges whose removal changes the metric by less than this are removed (strict <).")
-    var threshold: Double
-
+/// The search options besides the threshold: shared by `run` (one threshold)
+/// and `sweep` (many).
+struct SearchModifiers: ParsableArguments {
     @Option(help: "Metric to minimise (default: the experiment's first metric).")
     var metric: String?
 
@@ -24,10 +22,22 @@ struct SearchOptions: ParsableArguments {
     @Flag(help: "Drop the outputs of nodes none of whose inputs survived (not with --zero-ablation).")
     var removeRedundant = false
 
-    func options(defaultMetric: String) -> ACDCOptions {
+    func options(threshold: Double, defaultMetric: String) -> ACDCOptions {
         ACDCOptions(threshold: threshold, metric: metric ?? defaultMetric, zeroAblation: zeroAblation,
                     absValueThreshold: absValueThreshold, indicesMode: indicesMode, namesMode: namesMode,
                     removeRedundant: removeRedundant)
+    }
+}
+
+/// Options of a single ACDC run.
+struct SearchOptions: ParsableArguments {
+    @Option(help: "Edges whose removal changes the metric by less than this are removed (strict <).")
+    var threshold: Double
+
+    @OptionGroup var modifiers: SearchModifiers
+
+    func options(defaultMetric: String) -> ACDCOptions {
+        modifiers.options(threshold: threshold, defaultMetric: defaultMetric)
     }
 }
 

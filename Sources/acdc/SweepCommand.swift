@@ -41,23 +41,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Thresholds: a comma-separated list or log:START:END:COUNT.")
     var thresholds: String
 
-    @Option(help: "Metric to minimise (default: the experiment's first metric).")
-    var metric: String?
-
-    @Flag(help: "Ablate with zeros instead of the corrupted run's activations.")
-    var zeroAblation = false
-
-    @Flag(help: "Compare |metric change| with the threshold instead of the signed change.")
-    var absValueThreshold = false
-
-    @Option(help: "Order of parents within one hook name: normal (heads H-1..0) or reverse.")
-    var indicesMode: ACDCOptions.IterationMode = .normal
-
-    @Option(help: "Order of parent hook names: normal (latest layer first) or reverse.")
-    var namesMode: ACDCOptions.IterationMode = .normal
-
-    @Flag(help: "Drop the outputs of nodes none of whose inputs survived (not with --zero-ablation).")
-    var removeRedundant = false
+    @OptionGroup var modifiers: SearchModifiers
 
     @Option(help: "Runs at once (children get OPENBLAS_NUM_THREADS=1 when more than one, unless it is set).")
     var jobs: Int?
@@ -86,7 +70,7 @@ struct SweepCommand: ParsableCommand {
     func validate() throws {
         if (experiment == nil) == (task == nil) { throw ValidationError("give exactly one of --experiment FILE or --task NAME") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
-        if removeRedundant && zeroAblation { throw ValidationError("--remove-redundant cannot be combined with --zero-ablation") }
+        if modifiers.removeRedundant && modifiers.zeroAblation { throw ValidationError("--remove-redundant cannot be combined with --zero-ablation") }
         if slurm && (arrayIndex != nil || summaryOnly) { throw ValidationError("--slurm cannot be combined with --array-index or --summary-only") }
     }
 
@@ -95,8 +79,9 @@ struct SweepCommand: ParsableCommand {
         let outDir = absolutePath(out)
         var source: [String] = experiment.map { ["--experiment", absolutePath($0)] } ?? ["--task", task!]
         if let m = model { source += ["--model", absolutePath(m)] }
-        let expected = SweepSpec.ExpectedOptions(metric: metric, zeroAblation: zeroAblation, absValueThreshold: absValueThreshold,
-                                                 indicesMode: indicesMode, namesMode: namesMode, removeRedundant: removeRedundant)
+        let expected = SweepSpec.ExpectedOptions(metric: modifiers.metric, zeroAblation: modifiers.zeroAblation,
+                                                 absValueThreshold: modifiers.absValueThreshold, indicesMode: modifiers.indicesMode,
+                                                 namesMode: modifiers.namesMode, removeRedundant: modifiers.removeRedundant)
         let spec = SweepSpec(sourceArguments: source, expected: expected, thresholds: values, outDir: outDir)
         let exe = SweepCommand.executablePath()
         let quiet = self.quiet
