@@ -72,28 +72,4 @@ final class FingerprintTests: XCTestCase {
             XCTAssertTrue("\($0)".hasPrefix(dir.file("missing") + ": "), "\($0)")
         }
     }
-
-    /// Throughput on a 512 MB file; opt-in (ACDC_PERF_TESTS=1) because it
-    /// only means something in a release build on a quiet machine.
-    func testLargeFileThroughput() throws {
-        guard ProcessInfo.processInfo.environment["ACDC_PERF_TESTS"] == "1" else {
-            throw XCTSkip("set ACDC_PERF_TESTS=1 (and build with -c release) to measure")
-        }
-        let dir = ScratchDirectory()
-        let path = dir.file("big.bin")
-        let size = 512 << 20
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        let chunk = Data(sample(8 << 20))
-        for _ in 0..<(size / chunk.count) { handle.write(chunk) }
-        try handle.close()
-
-        _ = try Fingerprint.of(file: path) // warm the page cache
-        let start = Date()
-        _ = try Fingerprint.of(file: path)
-        let seconds = Date().timeIntervalSince(start)
-        let rate = Double(size) / seconds / 1e9
-        print("Fingerprint.of(file:) throughput: \(String(format: "%.2f", rate)) GB/s")
-        XCTAssertGreaterThan(rate, 1.0)
-    }
 }

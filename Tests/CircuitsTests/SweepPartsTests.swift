@@ -147,7 +147,7 @@ final class SweepStateTests: XCTestCase {
         let finished = try makeRunDirectory("tracr-reverse", options: reverseZero, in: tmp).dir
         try FileManager.default.moveItem(atPath: finished, toPath: spec.runDir(0.001))
         try FileManager.default.createDirectory(atPath: spec.runDir(0.01), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: spec.runDir(0.01) + "/checkpoint.h5", contents: Data())
+        _ = FileManager.default.createFile(atPath: spec.runDir(0.01) + "/checkpoint.h5", contents: Data())
         let states = try spec.states()
         guard case .finished(let r) = states[0] else { return XCTFail("finished run not recognised") }
         XCTAssertEqual(r.edgesKept, 15)

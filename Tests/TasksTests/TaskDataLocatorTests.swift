@@ -11,7 +11,7 @@ final class TaskDataLocatorTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true)
         }
         for d in ["repo", "elsewhere"] {
-            FileManager.default.createFile(atPath: "\(root)/\(d)/tasks/gpt2-tokenizer/encoder.json", contents: Data("{}".utf8))
+            _ = FileManager.default.createFile(atPath: "\(root)/\(d)/tasks/gpt2-tokenizer/encoder.json", contents: Data("{}".utf8))
         }
         root = (root as NSString).resolvingSymlinksInPath
     }
