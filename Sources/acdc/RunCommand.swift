@@ -20,7 +20,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var search: SearchOptions
 
-    @Option(help: "Run directory to create (default: runs/<experiment>-<threshold>).")
+    @Option(help: "Run directory to create (default: runs/<experiment>-<threshold>, or -2, -3, ... when taken).")
     var out: String?
 
     @Flag(help: "Start afresh even if the run directory already holds a checkpoint.")
@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
         let start = Date()
         let exp = try source.load()
         let options = search.options(defaultMetric: exp.metrics[0].name)
-        let directory = RunDirectory(path: out ?? "runs/\(exp.name)-\(options.threshold)")
+        let directory = out.map { RunDirectory(path: $0) } ?? RunDirectory.fresh(base: "runs/\(exp.name)-\(options.threshold)")
         let progress = Progress(quiet: output.quiet || output.json)
 
         let session = try CheckpointedRun.begin(experiment: exp, options: options, evaluator: evaluator,

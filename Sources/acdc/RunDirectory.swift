@@ -15,6 +15,16 @@ struct RunDirectory {
         FileManager.default.fileExists(atPath: checkpoint) || FileManager.default.fileExists(atPath: result)
     }
 
+    /// The default run directory, `runs/<name>-<threshold>`: when that already
+    /// holds a run, the first free `-2`, `-3`, ... so repeating a command never
+    /// clobbers or refuses an earlier run (an explicit --out is taken as given).
+    static func fresh(base: String) -> RunDirectory {
+        var candidate = RunDirectory(path: base)
+        var n = 2
+        while candidate.isRun { candidate = RunDirectory(path: "\(base)-\(n)"); n += 1 }
+        return candidate
+    }
+
     func create() throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
