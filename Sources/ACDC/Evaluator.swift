@@ -7,6 +7,16 @@ public protocol GraphEvaluator: AnyObject {
     var setup: EvaluationSetup { get }
     /// Metric of the graph whose present edges are `present`.
     func evaluate(_ present: [Bool]) -> Double
+    /// Called by `ACDCRun` after every node step (and its advance) with the
+    /// resulting mask: the checkpointable step boundary. An evaluator whose
+    /// arithmetic inside a step depends on the path taken must be back to a
+    /// pure function of `present` here, so a run resumed from this point
+    /// (with a fresh evaluator) sees bit-identical metrics.
+    func stepFinished(_ present: [Bool])
+}
+
+extension GraphEvaluator {
+    public func stepFinished(_ present: [Bool]) {}
 }
 
 /// What every evaluator shares: the model, the graph, the clean tokens, the
