@@ -49,25 +49,20 @@ public final class EvaluationSetup: @unchecked Sendable {
 
         var pass = CorruptedPass(config: c, zeroAblation: zeroAblation, usePosEmbed: experiment.usePosEmbed,
                                  posPermutation: experiment.corruptedPosPermutation, posTable: model.weights.wPos.array)
-        _ = model.forward(experiment.corrupted, hooks: &pass)
+        _ = model.forward(experiment.corrupted, hooks: &pass, unembedRows: [])
         self.corrupted = pass.cache
 
-        let logits = model.logits(experiment.clean)
+        // Only the metric positions are unembedded (here and in every evaluator).
         let positions = spec.positions(seqLen: experiment.clean.seqLen)
-        let baseline = EvaluationSetup.gather(logits, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen,
-                                              vocab: c.dVocabOut, positions: positions)
+        let baseline = model.logits(experiment.clean, rows: EvaluationSetup.metricRows(rows: experiment.clean.rows,
+                                                                                       seqLen: experiment.clean.seqLen, positions: positions))
         self.metric = try Metric(spec: spec, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen,
                                  vocab: c.dVocabOut, baseline: baseline, name: name)
     }
 
-    /// `[B, T, V]` → `[B, P, V]` at `positions`.
-    static func gather(_ logits: [Float], rows: Int, seqLen: Int, vocab: Int, positions: [Int]) -> [Float] {
-        var out = [Float](); out.reserveCapacity(rows * positions.count * vocab)
-        for r in 0..<rows { for p in positions {
-            let o = (r * seqLen + p) * vocab
-            out.append(contentsOf: logits[o..<(o + vocab)])
-        } }
-        return out
+    /// Rows `b·T + p` of the metric positions, in `[b][p]` order (the metric's logits layout).
+    static func metricRows(rows: Int, seqLen: Int, positions: [Int]) -> [Int] {
+        (0..<rows).flatMap { b in positions.map { b * seqLen + $0 } }
     }
 
     /// All edges present.
@@ -83,9 +78,8 @@ public final class ReferenceEvaluator: GraphEvaluator {
     public func evaluate(_ present: [Bool]) -> Double {
         let m = setup.model
         var patch = ReceiverPatch(graph: setup.graph, present: present, corrupted: setup.corrupted, config: m.config)
-        let logits = m.forward(setup.clean, hooks: &patch)
-        let g = EvaluationSetup.gather(logits, rows: setup.clean.rows, seqLen: setup.clean.seqLen,
-                                       vocab: m.config.dVocabOut, positions: setup.metric.positions)
-        return g.withUnsafeBufferPointer { setup.metric.evaluate($0.baseAddress!) }
+        let rows = EvaluationSetup.metricRows(rows: setup.clean.rows, seqLen: setup.clean.seqLen, positions: setup.metric.positions)
+        let logits = m.forward(setup.clean, hooks: &patch, unembedRows: rows)
+        return logits.withUnsafeBufferPointer { setup.metric.evaluate($0.baseAddress!) }
     }
 }

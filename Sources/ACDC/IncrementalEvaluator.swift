@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Kernels
 import Transformer
 
@@ -66,9 +68,10 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private var corruptSender: [Int: FloatBuffer] = [:]   // every sender: corrupted value (all rows)
     private let corruptQKV: [[[FloatBuffer]]]             // [l][h][x]
 
-    // Committed state and trial scratch, per unit. Heads: q, k, v, result.
+    // Committed state and trial scratch, per unit (empty until first needed). Heads: q, k, v, result.
     private var committed: [[FloatBuffer]]
     private var scratch: [[FloatBuffer]]
+    private var sparePool: [Int: [[FloatBuffer]]] = [:]   // released scratch buffers by shape key
     private var committedMask: [Bool] = []
     private var committedMetric = 0.0
     private var liveCommitted: [Bool]
@@ -103,6 +106,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// Receivers whose committed unit was computed from a running (non-canonical) sum, with that value.
     private var nonCanonical: [Int: FloatBuffer] = [:]
     private var spareX: [FloatBuffer] = []
+    /// Where evaluation time goes (wall seconds per phase), for benchmarks.
+    public private(set) var profile = Profile()
     /// Testing aid: added to every running sum, so that values computed
     /// inside a step differ from canonical ones in many bits. The resume
     /// tests set it to prove that step boundaries are canonical (with 0, a
@@ -234,17 +239,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
         receiverOf = recvOf; receivers = recvs
         children = g.children.map { es in es.map { (edge: $0, child: g.edges[$0].child, placeholder: g.edges[$0].type == .placeholder) } }
 
-        func unitBuffers() -> [[FloatBuffer]] {
-            zip(us, ur).map { u, r in
-                switch u {
-                case .head: return [FloatBuffer(r.count * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(r.count * d)]
-                case .mlp: return [FloatBuffer(r.count * d)]
-                case .output: return []
-                }
-            }
-        }
-        committed = unitBuffers()
-        scratch = unitBuffers()
+        committed = Array(repeating: [], count: us.count)
+        scratch = Array(repeating: [], count: us.count)
         senderChanged = Array(repeating: false, count: g.nodes.count)
         directDirty = Array(repeating: false, count: g.nodes.count)
         liveTrial = Array(repeating: false, count: g.nodes.count)
@@ -285,14 +281,55 @@ public final class IncrementalEvaluator: GraphEvaluator {
         if committedMask.isEmpty { _ = evaluate(mask); return }
         promoteIfCloser(mask)
         hotReceiver = -1
-        if mask == committedMask && nonCanonical.isEmpty { lastTrial = nil; return }
+        if mask == committedMask && nonCanonical.isEmpty { discardTrial(); return }
+        var t0 = Profile.now()
         _ = trial(mask, canonical: true)
         promote()
+        profile.add(\.canonicalize, &t0)
+        profile.canonicalTrials += 1
     }
 
     private func promoteIfCloser(_ mask: [Bool]) {
         guard let t = lastTrial else { return }
-        if distance(mask, t.mask) < distance(mask, committedMask) { promote() } else { lastTrial = nil }
+        if distance(mask, t.mask) < distance(mask, committedMask) { promote() } else { discardTrial() }
+    }
+
+    private func discardTrial() {
+        if let t = lastTrial { releaseScratch(t.recomputed) }
+        lastTrial = nil
+    }
+
+    /// Scratch buffers are allocated on first use and recycled by shape, so
+    /// memory is the committed state plus what one trial recomputes.
+    private func shapeKey(_ u: Int) -> Int {
+        switch units[u] {
+        case .head: return unitRows[u].count
+        case .mlp: return -unitRows[u].count
+        case .output: return 0
+        }
+    }
+
+    private func releaseScratch(_ us: [Int]) {
+        for u in us where !scratch[u].isEmpty {
+            sparePool[shapeKey(u), default: []].append(scratch[u])
+            scratch[u] = []
+        }
+    }
+
+    private func scratchBuffers(_ u: Int) -> [FloatBuffer] {
+        if scratch[u].isEmpty {
+            if let b = sparePool[shapeKey(u)]?.popLast() {
+                scratch[u] = b
+            } else {
+                let r = unitRows[u].count
+                switch units[u] {
+                case .head: scratch[u] = [FloatBuffer(r * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(r * d)]
+                case .mlp: scratch[u] = [FloatBuffer(r * d)]
+                case .output: break
+                }
+            }
+        }
+        return scratch[u]
     }
 
     private func distance(_ a: [Bool], _ b: [Bool]) -> Int {
@@ -310,6 +347,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
             let s = unitNode[u]
             committedStamp[s] = trialStamp[s]
         }
+        releaseScratch(t.recomputed)
         for i in prefixCache.indices { prefixCache[i].provisional = false }
         for r in t.canonicalReceivers { if let x = nonCanonical.removeValue(forKey: r) { spareX.append(x) } }
         if t.hotReceiver >= 0 {
@@ -346,6 +384,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private func trial(_ mask: [Bool], canonical: Bool) -> Double {
         let fresh = committedMask.isEmpty
         prefixCache.removeAll { $0.provisional }   // sums from a discarded trial
+        discardTrial()
         for i in senderChanged.indices { senderChanged[i] = false; directDirty[i] = false }
         if !fresh {
             for e in mask.indices where mask[e] != committedMask[e] { directDirty[g.edges[e].child] = true }
@@ -366,13 +405,22 @@ public final class IncrementalEvaluator: GraphEvaluator {
                     let i = x.rawValue
                     let dc = nodes.dc[i]
                     let n = x == .q ? rows.count : BT     // queries live on the unit's rows; keys and values on all rows
-                    let out = scratch[u][i].pointer
+                    let out = scratchBuffers(u)[i].pointer
                     if mask[dc] {
+                        var t0 = Profile.now()
                         guard let input = receiverValue(receiverOf[nodes.input[i]], mask,
                                                          force: newlyLive || directDirty[nodes.qkv[i]], &ctx) else { continue }
-                        m.normalizeHeadInput(layer: l, kind: x, input, rows: n, stride: d, seqLen: T, out: normBuf.pointer,
-                                             positions: x == .q && rows.count != BT ? rows.map { $0 % T } : nil)
-                        m.projectHead(layer: l, head: h, kind: x, normalized: normBuf.pointer, rows: n, out: out, ldOut: dh)
+                        profile.add(\.receivers, &t0)
+                        defer { profile.add(\.heads, &t0) }
+                        let positions = x == .q && rows.count != BT ? rows.map { $0 % T } : nil
+                        let norm = normBuf.pointer
+                        forEachRowPart(n) { part in
+                            m.normalizeHeadInput(layer: l, kind: x, input + part.lowerBound * d, rows: part.count, stride: d, seqLen: T,
+                                                 out: norm + part.lowerBound * d, positions: positions.map { Array($0[part]) }
+                                                     ?? part.map { $0 % T })
+                            m.projectHead(layer: l, head: h, kind: x, normalized: norm + part.lowerBound * d, rows: part.count,
+                                          out: out + part.lowerBound * dh, ldOut: dh)
+                        }
                     } else {
                         guard newlyLive || directDirty[nodes.qkv[i]] else { continue }
                         out.update(from: corruptQKV[l][h][i].pointer, count: n * dh)
@@ -384,22 +432,40 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 for i in 0..<3 where !recomputed[i] {
                     scratch[u][i].pointer.update(from: committed[u][i].pointer, count: (i == 0 ? rows.count : BT) * dh)
                 }
+                var t0 = Profile.now()
+                defer { profile.add(\.heads, &t0); profile.headUnits += 1 }
                 let sc = scratch[u]
                 attendRows(q: sc[0].pointer, k: sc[1].pointer, v: sc[2].pointer, queryRows: rows, seqLen: T, dHead: dh,
                            causal: m.config.causal, scale: attnScale, z: zBuf.pointer, scores: patternBuf.pointer)
-                m.headResult(layer: l, head: h, z: zBuf.pointer, ldz: dh, rows: rows.count, out: sc[3].pointer, ldOut: d)
+                let z = zBuf.pointer, result = sc[3].pointer
+                forEachRowPart(rows.count) { part in
+                    m.headResult(layer: l, head: h, z: z + part.lowerBound * dh, ldz: dh, rows: part.count,
+                                 out: result + part.lowerBound * d, ldOut: d)
+                }
                 markChanged(u, &ctx)
             case .mlp(let l):
                 let rNode = g.nodeIndex[.mlpIn(l)]!
+                var t0 = Profile.now()
                 guard let input = receiverValue(receiverOf[rNode], mask, force: newlyLive, &ctx) else { continue }
-                m.mlp(layer: l, input, rows: unitRows[u].count, out: scratch[u][0].pointer, normalized: normBuf.pointer,
-                      hidden: hiddenBuf.pointer)
+                profile.add(\.receivers, &t0)
+                defer { profile.add(\.mlps, &t0); profile.mlpUnits += 1 }
+                let out = scratchBuffers(u)[0].pointer, norm = normBuf.pointer, hidden = hiddenBuf.pointer, dMLP = m.config.dMLP!
+                forEachRowPart(unitRows[u].count) { part in
+                    let r0 = part.lowerBound
+                    m.mlp(layer: l, input + r0 * d, rows: part.count, out: out + r0 * d, normalized: norm + r0 * d,
+                          hidden: hidden + r0 * dMLP)
+                }
                 markChanged(u, &ctx)
             case .output:
                 let rNode = g.nodeIndex[.output(layer: L - 1)]!
+                var t0 = Profile.now()
                 guard let input = receiverValue(receiverOf[rNode], mask, force: fresh, &ctx) else { continue }
-                m.unembed(input, rows: metricRows.count, normalized: outNorm.pointer, logits: logitsBuf.pointer)
+                profile.add(\.receivers, &t0)
+                unembed(input)
+                profile.add(\.unembed, &t0)
                 metric = setup.metric.evaluate(logitsBuf.pointer)
+                profile.add(\.metric, &t0)
+                profile.metrics += 1
                 ctx.recomputed.append(u)
             }
         }
@@ -550,6 +616,32 @@ public final class IncrementalEvaluator: GraphEvaluator {
         return true
     }
 
+    /// Runs `body` over row ranges of a unit's `n` rows: two fixed halves,
+    /// concurrently, for big units (the split depends only on the shape, so
+    /// results do not depend on the machine), else one range.
+    @inline(__always)
+    private func forEachRowPart(_ n: Int, _ body: (Range<Int>) -> Void) {
+        guard n >= 256 && d >= 256 else { body(0..<n); return }
+        let parts = Parallel.split(n, parts: 2, multiple: 16)
+        Parallel.forEach(2) { body(parts[$0]) }
+    }
+
+    /// Final LayerNorm and unembedding of the metric rows into `logitsBuf`;
+    /// a large vocabulary is split into two fixed column halves that run concurrently.
+    private func unembed(_ x: UnsafePointer<Float>) {
+        let rows = metricRows.count, c = m.config
+        if c.normalization != nil {
+            layerNorm(x, rows: rows, width: d, weight: m.weights.lnFinal?.w.pointer, bias: m.weights.lnFinal?.b.pointer,
+                      eps: c.eps, output: outNorm.pointer)
+        } else {
+            outNorm.pointer.update(from: x, count: rows * d)
+        }
+        let parts = c.dVocabOut >= 4096 ? 2 : 1
+        let columns = Parallel.split(c.dVocabOut, parts: parts, multiple: 64)
+        let norm = UnsafePointer(outNorm.pointer), logits = logitsBuf.pointer
+        Parallel.forEach(parts) { m.unembedNormalized(norm, rows: rows, columns: columns[$0], logits: logits) }
+    }
+
     private func senderValue(_ s: Int) -> UnsafePointer<Float> {
         if let c = cleanSender[s] { return UnsafePointer(c.pointer) }
         let u = unitIndex(ofSender: s)
@@ -563,5 +655,25 @@ public final class IncrementalEvaluator: GraphEvaluator {
         case .mlpOut(let l): return l * (H + 1) + H
         default: preconditionFailure("\(g.nodes[s]) has no unit")
         }
+    }
+}
+
+/// Wall time per phase of the fast evaluator (seconds) and unit counts.
+public struct Profile: Sendable, CustomStringConvertible {
+    public var receivers = 0.0, heads = 0.0, mlps = 0.0, unembed = 0.0, metric = 0.0, canonicalize = 0.0
+    public var headUnits = 0, mlpUnits = 0, metrics = 0, canonicalTrials = 0
+
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    mutating func add(_ field: WritableKeyPath<Profile, Double>, _ since: inout UInt64) {
+        let t = Profile.now()
+        self[keyPath: field] += Double(t - since) / 1e9
+        since = t
+    }
+
+    public var description: String {
+        func f(_ x: Double) -> String { String(format: "%.1f", x) }
+        return "receivers \(f(receivers)) s, heads \(f(heads)) s (\(headUnits) recomputed), MLPs \(f(mlps)) s (\(mlpUnits)), "
+            + "unembed \(f(unembed)) s, metric \(f(metric)) s (\(metrics) metric values), step-end canonicalisation \(f(canonicalize)) s (\(canonicalTrials), included above)"
     }
 }
