@@ -39,22 +39,28 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// Per head unit: q/k/v input receiver nodes, q/k/v nodes, their DIRECT_COMPUTATION edges, result node.
     private struct HeadNodes { let input: [Int]; let qkv: [Int]; let dc: [Int]; let result: Int }
     private var headNodes: [HeadNodes?] = []
-    /// Rows a unit computes: the last layer only feeds the output, so its
-    /// queries, head results and MLP run on the metric rows alone. Fixed per
-    /// unit (never mask-dependent), which keeps results a function of the mask.
-    private var unitRows: [[Int]] = []
-    private var compactSender: [Bool] = []
+    /// Rows a unit computes (PERFORMANCE.md §3): all rows only if a live
+    /// key/value input downstream needs them, else the metric rows alone.
+    /// A function of the mask (`needAll`), so results stay a function of the mask;
+    /// a unit whose row set changes is recomputed.
+    private var needAllTrial: [Bool] = []
+    /// Per sender node: whether its stored value (committed / this trial's) holds only the metric rows.
+    private var compactCommitted: [Bool] = []
+    private var compactTrial: [Bool] = []
+    private var isKeyValueInput: [Bool] = []
     private let allRows: [Int]
 
     /// A receiver (ADDITION child): its parent edges and sender nodes in
-    /// canonical order, its rows (nil: all rows) and x̃ in that row layout.
+    /// canonical order, x̃ on all rows and on the metric rows (nil where that
+    /// layout never occurs), and the node whose row need decides its layout
+    /// (−1: always all rows, keys and values; −2: always packed, the output).
     private struct Receiver {
         let node: Int
         let edges: [Int]
         let parents: [Int]
-        let rows: [Int]?
-        let base: FloatBuffer
-        var count: Int   // rows · d
+        let fullBase: FloatBuffer?
+        let packedBase: FloatBuffer?
+        let modeNode: Int
     }
     private var receivers: [Receiver] = []
     private var receiverOf: [Int] = []      // node → receiver index or −1
@@ -100,6 +106,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private var hotReceiver = -1
     private var hotEdges: [Bool] = []       // which of its parent edges the sum holds
     private var hotStamp = 0
+    private var hotPacked = false
     private var hotSum: DoubleBuffer
     private var trialSum: DoubleBuffer      // the last trial's sum for the hot receiver
     private var trialHotX: FloatBuffer      // ... and its value
@@ -147,13 +154,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
             return out
         }
         func packed(_ v: [Float]) -> FloatBuffer { FloatBuffer(copying: rows.flatMap { r in v[(r * d)..<((r + 1) * d)] }) }
-        corruptQKV = (0..<L).map { l in (0..<H).map { h in (0..<3).map { x in
-            let full = contiguousHead(cc.qkv[l][x], head: h, width: dh)
-            guard l == L - 1 && x == 0 else { return full }
-            let packed = FloatBuffer(rows.count * dh)   // last-layer queries live on the metric rows only
-            for (i, r) in rows.enumerated() { (packed.pointer + i * dh).update(from: full.pointer + r * dh, count: dh) }
-            return packed
-        } } }
+        corruptQKV = (0..<L).map { l in (0..<H).map { h in (0..<3).map { x in contiguousHead(cc.qkv[l][x], head: h, width: dh) } } }
 
         for (n, kind) in g.nodes.enumerated() {
             switch kind {
@@ -184,9 +185,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
 
         let g = self.g, allRows = self.allRows
         var hn: [HeadNodes?] = []
-        var ur: [[Int]] = []
         var un: [Int] = []
-        var compact = Array(repeating: false, count: g.nodes.count)
         for u in us {
             switch u {
             case .head(let l, let h):
@@ -194,20 +193,16 @@ public final class IncrementalEvaluator: GraphEvaluator {
                                     qkv: QKV.allCases.map { g.nodeIndex[.qkv(l, head: h, $0)]! },
                                     dc: QKV.allCases.map { g.parentGroups[g.nodeIndex[.qkv(l, head: h, $0)]!][0].edges[0] },
                                     result: g.nodeIndex[.result(l, head: h)]!))
-                ur.append(l == L - 1 ? rows : allRows)
                 un.append(g.nodeIndex[.result(l, head: h)]!)
-                if l == L - 1 { compact[g.nodeIndex[.result(l, head: h)]!] = true }
             case .mlp(let l):
                 hn.append(nil)
-                ur.append(l == L - 1 ? rows : allRows)
                 un.append(g.nodeIndex[.mlpOut(l)]!)
-                if l == L - 1 { compact[g.nodeIndex[.mlpOut(l)]!] = true }
             case .output:
-                hn.append(nil); ur.append(rows)
+                hn.append(nil)
                 un.append(g.nodeIndex[.output(layer: L - 1)]!)
             }
         }
-        headNodes = hn; unitRows = ur; compactSender = compact; unitNode = un
+        headNodes = hn; unitNode = un
 
         // Canonical sender order: the output's parents (every sender) reversed.
         let outNode = g.nodeIndex[.output(layer: L - 1)]!
@@ -218,23 +213,27 @@ public final class IncrementalEvaluator: GraphEvaluator {
         var recvOf = Array(repeating: -1, count: g.nodes.count)
         var recvs: [Receiver] = []
         let residPreBases = cc.residPre.map { FloatBuffer(copying: $0) }
+        let residPrePacked = cc.residPre.map { packed($0) }
+        var kv = Array(repeating: false, count: g.nodes.count)
         for (n, kind) in g.nodes.enumerated() where kind.incomingType == .addition {
-            var base: FloatBuffer, rowsOf: [Int]?
+            var full: FloatBuffer?, pack: FloatBuffer?, mode: Int
             switch kind {
-            case .input(let l, _, let x):
-                if l == L - 1 && x == .q { base = packed(cc.residPre[l]); rowsOf = rows } else { base = residPreBases[l]; rowsOf = nil }
+            case .input(let l, let h, let x):
+                full = residPreBases[l]
+                if x == .q { pack = residPrePacked[l]; mode = g.nodeIndex[.result(l, head: h)]! } else { mode = -1; kv[n] = true }
             case .mlpIn(let l):
-                if l == L - 1 { base = packed(cc.mlpIn[l]); rowsOf = rows } else { base = FloatBuffer(copying: cc.mlpIn[l]); rowsOf = nil }
+                full = FloatBuffer(copying: cc.mlpIn[l]); pack = packed(cc.mlpIn[l]); mode = g.nodeIndex[.mlpOut(l)]!
             case .output:
-                base = packed(cc.residPostLast); rowsOf = rows
+                pack = packed(cc.residPostLast); mode = -2
             default: preconditionFailure("\(kind) is not a receiver")
             }
             let edges = g.parentGroups[n].flatMap { $0.edges }
                 .sorted { position[g.edges[$0].parent] < position[g.edges[$1].parent] }
             recvOf[n] = recvs.count
-            recvs.append(Receiver(node: n, edges: edges, parents: edges.map { g.edges[$0].parent }, rows: rowsOf,
-                                  base: base, count: (rowsOf?.count ?? BT) * d))
+            recvs.append(Receiver(node: n, edges: edges, parents: edges.map { g.edges[$0].parent },
+                                  fullBase: full, packedBase: pack, modeNode: mode))
         }
+        isKeyValueInput = kv
         outputNode = outNode; senderOrder = order; senderPosition = position
         receiverOf = recvOf; receivers = recvs
         children = g.children.map { es in es.map { (edge: $0, child: g.edges[$0].child, placeholder: g.edges[$0].type == .placeholder) } }
@@ -245,6 +244,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
         directDirty = Array(repeating: false, count: g.nodes.count)
         liveTrial = Array(repeating: false, count: g.nodes.count)
         liveCommitted = Array(repeating: false, count: g.nodes.count)
+        needAllTrial = Array(repeating: false, count: g.nodes.count)
+        compactCommitted = Array(repeating: false, count: g.nodes.count)
+        compactTrial = Array(repeating: false, count: g.nodes.count)
         committedStamp = Array(repeating: 0, count: g.nodes.count)
         trialStamp = Array(repeating: 0, count: g.nodes.count)
         hotSum = DoubleBuffer(BT * d); trialSum = DoubleBuffer(BT * d); sumBuf = DoubleBuffer(BT * d)
@@ -303,8 +305,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// memory is the committed state plus what one trial recomputes.
     private func shapeKey(_ u: Int) -> Int {
         switch units[u] {
-        case .head: return unitRows[u].count
-        case .mlp: return -unitRows[u].count
+        case .head: return 1
+        case .mlp: return 2
         case .output: return 0
         }
     }
@@ -321,10 +323,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
             if let b = sparePool[shapeKey(u)]?.popLast() {
                 scratch[u] = b
             } else {
-                let r = unitRows[u].count
                 switch units[u] {
-                case .head: scratch[u] = [FloatBuffer(r * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(r * d)]
-                case .mlp: scratch[u] = [FloatBuffer(r * d)]
+                case .head: scratch[u] = [FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * d)]
+                case .mlp: scratch[u] = [FloatBuffer(BT * d)]
                 case .output: break
                 }
             }
@@ -346,6 +347,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
             if case .output = units[u] { continue }
             let s = unitNode[u]
             committedStamp[s] = trialStamp[s]
+            compactCommitted[s] = compactTrial[s]
         }
         releaseScratch(t.recomputed)
         for i in prefixCache.indices { prefixCache[i].provisional = false }
@@ -370,6 +372,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// The hot sum stays valid while its receiver's edges and parents are unchanged.
     private func hotStillValid(_ mask: [Bool]) -> Bool {
         let rc = receivers[hotReceiver]
+        if committedPacked(hotReceiver) != hotPacked { return false }
         for (k, e) in rc.edges.enumerated() where mask[e] != hotEdges[k] { return false }
         for s in rc.parents where committedStamp[s] >= hotStamp { return false }
         return true
@@ -393,12 +396,15 @@ public final class IncrementalEvaluator: GraphEvaluator {
         var ctx = TrialContext(canonical: canonical)
         var metric = committedMetric
         for (u, unit) in units.enumerated() {
-            guard liveTrial[unitNode[u]] else { continue }
-            let newlyLive = fresh || !liveCommitted[unitNode[u]]
+            let sNode = unitNode[u]
+            guard liveTrial[sNode] else { continue }
+            // Recompute everything when the unit was not computed for the committed
+            // state, or its row set changed.
+            let newlyLive = fresh || !liveCommitted[sNode] || (sNode != outputNode && compactCommitted[sNode] == needAllTrial[sNode])
+            let rows = needAllTrial[sNode] ? allRows : metricRows
             switch unit {
             case .head(let l, let h):
                 let nodes = headNodes[u]!
-                let rows = unitRows[u]
                 var changed = false
                 var recomputed = [false, false, false]
                 for x in QKV.allCases {
@@ -423,7 +429,12 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         }
                     } else {
                         guard newlyLive || directDirty[nodes.qkv[i]] else { continue }
-                        out.update(from: corruptQKV[l][h][i].pointer, count: n * dh)
+                        let frozen = corruptQKV[l][h][i].pointer
+                        if n == BT {
+                            out.update(from: frozen, count: n * dh)
+                        } else {
+                            for (j, r) in rows.enumerated() { (out + j * dh).update(from: frozen + r * dh, count: dh) }
+                        }
                     }
                     changed = true; recomputed[i] = true
                 }
@@ -450,11 +461,12 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 profile.add(\.receivers, &t0)
                 defer { profile.add(\.mlps, &t0); profile.mlpUnits += 1 }
                 let out = scratchBuffers(u)[0].pointer, norm = normBuf.pointer, hidden = hiddenBuf.pointer, dMLP = m.config.dMLP!
-                forEachRowPart(unitRows[u].count) { part in
+                forEachRowPart(rows.count) { part in
                     let r0 = part.lowerBound
                     m.mlp(layer: l, input + r0 * d, rows: part.count, out: out + r0 * d, normalized: norm + r0 * d,
                           hidden: hidden + r0 * dMLP)
                 }
+                _ = l
                 markChanged(u, &ctx)
             case .output:
                 let rNode = g.nodeIndex[.output(layer: L - 1)]!
@@ -485,6 +497,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private func markChanged(_ u: Int, _ ctx: inout TrialContext) {
         let s = unitNode[u]
         senderChanged[s] = true
+        compactTrial[s] = !needAllTrial[s]
         clock += 1
         trialStamp[s] = clock
         ctx.recomputed.append(u)
@@ -495,11 +508,13 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// computed; nothing live reads them.
     private func computeLiveness(_ mask: [Bool]) {
         for n in g.order {
-            var live = n == outputNode
-            if !live {
-                for c in children[n] where (c.placeholder || mask[c.edge]) && liveTrial[c.child] { live = true; break }
+            var live = n == outputNode, all = false
+            for c in children[n] where (c.placeholder || mask[c.edge]) && liveTrial[c.child] {
+                live = true
+                if isKeyValueInput[c.child] || needAllTrial[c.child] { all = true; break }
             }
             liveTrial[n] = live
+            needAllTrial[n] = all
         }
     }
 
@@ -509,6 +524,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// stands (no flipped edge, no changed present parent, not `force`d).
     private func receiverValue(_ r: Int, _ mask: [Bool], force: Bool, _ ctx: inout TrialContext) -> UnsafePointer<Float>? {
         let rc = receivers[r]
+        let lay = layout(r)
         var parentChanged = false
         let before = committedMask.isEmpty ? mask : committedMask
         for (k, e) in rc.edges.enumerated() where senderChanged[rc.parents[k]] && (mask[e] || before[e]) {
@@ -519,8 +535,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
             // Canonical pass: a receiver last computed from a running sum keeps its unit only if bit-identical.
             guard ctx.canonical, let stored = nonCanonical[r] else { return nil }
             canonicalSum(r, mask, into: sumBuf.pointer)
-            roundSum(rc.base.pointer, sumBuf.pointer, into: xBuf.pointer, count: rc.count)
-            return bitwiseEqual(xBuf.pointer, stored.pointer, count: rc.count) ? nil : UnsafePointer(xBuf.pointer)
+            roundSum(lay.base.pointer, sumBuf.pointer, into: xBuf.pointer, count: lay.count)
+            return bitwiseEqual(xBuf.pointer, stored.pointer, count: lay.count) ? nil : UnsafePointer(xBuf.pointer)
         }
         if !ctx.canonical && !force && !parentChanged && ctx.hotReceiver < 0 && liveCommitted[rc.node] {
             var flips: [Int] = []
@@ -529,11 +545,12 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 if hotReceiver != r || !hotStillValid(committedMask) {
                     canonicalSum(r, committedMask, into: hotSum.pointer)
                     hotReceiver = r
+                    hotPacked = lay.packed
                     hotEdges = rc.edges.map { committedMask[$0] }
                     clock += 1; hotStamp = clock
                 }
                 var from = UnsafePointer(hotSum.pointer)
-                if flips.isEmpty { trialSum.pointer.update(from: hotSum.pointer, count: rc.count) }
+                if flips.isEmpty { trialSum.pointer.update(from: hotSum.pointer, count: lay.count) }
                 for k in flips {
                     let s = rc.parents[k]
                     forEachRowBlock(r, sender: s) { off, a, c, n in
@@ -545,16 +562,29 @@ public final class IncrementalEvaluator: GraphEvaluator {
                     }
                     from = UnsafePointer(trialSum.pointer)
                 }
-                if runningSumBias != 0 { for i in 0..<rc.count { trialSum.pointer[i] += runningSumBias } }
-                roundSum(rc.base.pointer, trialSum.pointer, into: trialHotX.pointer, count: rc.count)
+                if runningSumBias != 0 { for i in 0..<lay.count { trialSum.pointer[i] += runningSumBias } }
+                roundSum(lay.base.pointer, trialSum.pointer, into: trialHotX.pointer, count: lay.count)
                 ctx.hotReceiver = r
                 return UnsafePointer(trialHotX.pointer)
             }
         }
         canonicalSum(r, mask, into: sumBuf.pointer)
-        roundSum(rc.base.pointer, sumBuf.pointer, into: xBuf.pointer, count: rc.count)
+        roundSum(lay.base.pointer, sumBuf.pointer, into: xBuf.pointer, count: lay.count)
         ctx.canonicalReceivers.append(r)
         return UnsafePointer(xBuf.pointer)
+    }
+
+    /// The receiver's row layout in this trial: packed on the metric rows or on all rows.
+    private func layout(_ r: Int) -> (packed: Bool, base: FloatBuffer, count: Int) {
+        let rc = receivers[r]
+        let packed = rc.modeNode == -2 || (rc.modeNode >= 0 && !needAllTrial[rc.modeNode])
+        return packed ? (true, rc.packedBase!, metricRows.count * d) : (false, rc.fullBase!, BT * d)
+    }
+
+    /// Its layout in the committed state.
+    private func committedPacked(_ r: Int) -> Bool {
+        let rc = receivers[r]
+        return rc.modeNode == -2 || (rc.modeNode >= 0 && compactCommitted[rc.modeNode])
     }
 
     /// Calls `body(offset, a, ã, count)` over the receiver's rows for one
@@ -563,8 +593,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private func forEachRowBlock(_ r: Int, sender s: Int,
                                  _ body: (Int, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Void) {
         let a = senderValue(s), c = UnsafePointer(corruptSender[s]!.pointer)
-        guard let rows = receivers[r].rows else { body(0, a, c, BT * d); return }
-        let packed = compactSender[s]
+        guard layout(r).packed else { body(0, a, c, BT * d); return }
+        let rows = metricRows
+        let packed = senderChanged[s] ? compactTrial[s] : compactCommitted[s]
         for (i, row) in rows.enumerated() { body(i * d, a + (packed ? i : row) * d, c + row * d, d) }
     }
 
@@ -573,12 +604,13 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// receiver's present parents are exactly a prefix of the sender order.
     private func canonicalSum(_ r: Int, _ mask: [Bool], into s: UnsafeMutablePointer<Double>) {
         let rc = receivers[r]
+        let lay = layout(r)
         var present: [Int] = []
         present.reserveCapacity(rc.edges.count)
         for (k, e) in rc.edges.enumerated() where mask[e] { present.append(k) }
         var prefix = 0
         while prefix < present.count && senderPosition[rc.parents[present[prefix]]] == prefix { prefix += 1 }
-        let isPacked = rc.rows != nil
+        let isPacked = lay.packed
         var best = -1
         for (i, p) in prefixCache.enumerated() where p.length <= prefix && (p.packed == isPacked || !p.packed)
             && p.length > (best < 0 ? 0 : prefixCache[best].length) && prefixValid(p) {
@@ -589,12 +621,12 @@ public final class IncrementalEvaluator: GraphEvaluator {
             let p = prefixCache[best]
             start = p.length
             if p.packed == isPacked {
-                s.update(from: p.sum.pointer, count: rc.count)
+                s.update(from: p.sum.pointer, count: lay.count)
             } else {
-                for (i, row) in rc.rows!.enumerated() { (s + i * d).update(from: p.sum.pointer + row * d, count: d) }
+                for (i, row) in metricRows.enumerated() { (s + i * d).update(from: p.sum.pointer + row * d, count: d) }
             }
         } else {
-            s.update(repeating: 0, count: rc.count)
+            s.update(repeating: 0, count: lay.count)
         }
         for k in present[start...] {
             forEachRowBlock(r, sender: rc.parents[k]) { off, a, c, n in accumulateDifference(s + off, a, c, count: n) }
@@ -604,8 +636,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
             if prefixCache.count >= maxPrefixSums, let oldest = prefixCache.indices.min(by: { prefixCache[$0].stamp < prefixCache[$1].stamp }) {
                 prefixCache.remove(at: oldest)
             }
-            let buf = DoubleBuffer(rc.count)
-            buf.pointer.update(from: s, count: rc.count)
+            let buf = DoubleBuffer(lay.count)
+            buf.pointer.update(from: s, count: lay.count)
             clock += 1
             prefixCache.append(PrefixSum(packed: isPacked, length: prefix, stamp: clock, provisional: true, sum: buf))
         }
