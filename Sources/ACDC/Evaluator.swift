@@ -1,3 +1,4 @@
+import Kernels
 import Transformer
 
 /// Computes the search metric of a graph state. Implementations must be
@@ -47,15 +48,21 @@ public final class EvaluationSetup: @unchecked Sendable {
         let (name, spec) = try experiment.metric(named: metricName)
         self.metricName = name
 
+        // ACDC runs BLAS single-threaded and parallelises outside it over fixed
+        // partitions (Kernels.Parallel), so results never depend on the core count.
+        BLASThreads.set(1)
         var pass = CorruptedPass(config: c, zeroAblation: zeroAblation, usePosEmbed: experiment.usePosEmbed,
                                  posPermutation: experiment.corruptedPosPermutation, posTable: model.weights.wPos.array)
-        _ = model.forward(experiment.corrupted, hooks: &pass, unembedRows: [])
-        self.corrupted = pass.cache
-
         // Only the metric positions are unembedded (here and in every evaluator).
         let positions = spec.positions(seqLen: experiment.clean.seqLen)
-        let baseline = model.logits(experiment.clean, rows: EvaluationSetup.metricRows(rows: experiment.clean.rows,
-                                                                                       seqLen: experiment.clean.seqLen, positions: positions))
+        let rows = EvaluationSetup.metricRows(rows: experiment.clean.rows, seqLen: experiment.clean.seqLen, positions: positions)
+        var baseline: [Float] = []
+        // The corrupted pass and the clean baseline are independent: run them side by side on big models.
+        Parallel.forEach(c.dModel >= 256 ? 2 : 1) { part in
+            if part == 0 { _ = model.forward(experiment.corrupted, hooks: &pass, unembedRows: []) }
+            if part == 1 || c.dModel < 256 { baseline = model.logits(experiment.clean, rows: rows) }
+        }
+        self.corrupted = pass.cache
         self.metric = try Metric(spec: spec, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen,
                                  vocab: c.dVocabOut, baseline: baseline, name: name)
     }
