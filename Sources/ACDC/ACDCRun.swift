@@ -78,6 +78,7 @@ public final class ACDCRun {
         if options.removeRedundant && !used { removeRedundant(from: v) }
         state.currentMetric = cur
         advance()
+        evaluator.stepFinished(state.present)
     }
 
     /// Runs to the end. `onStep` is called after every step (checkpointing hook).

@@ -1,3 +1,4 @@
+import Kernels
 import Transformer
 
 /// Computes the search metric of a graph state. Implementations must be
@@ -7,6 +8,16 @@ public protocol GraphEvaluator: AnyObject {
     var setup: EvaluationSetup { get }
     /// Metric of the graph whose present edges are `present`.
     func evaluate(_ present: [Bool]) -> Double
+    /// Called by `ACDCRun` after every node step (and its advance) with the
+    /// resulting mask: the checkpointable step boundary. An evaluator whose
+    /// arithmetic inside a step depends on the path taken must be back to a
+    /// pure function of `present` here, so a run resumed from this point
+    /// (with a fresh evaluator) sees bit-identical metrics.
+    func stepFinished(_ present: [Bool])
+}
+
+extension GraphEvaluator {
+    public func stepFinished(_ present: [Bool]) {}
 }
 
 /// What every evaluator shares: the model, the graph, the clean tokens, the
@@ -37,27 +48,28 @@ public final class EvaluationSetup: @unchecked Sendable {
         let (name, spec) = try experiment.metric(named: metricName)
         self.metricName = name
 
+        // ACDC runs BLAS single-threaded and parallelises outside it over fixed
+        // partitions (Kernels.Parallel), so results never depend on the core count.
+        BLASThreads.set(1)
         var pass = CorruptedPass(config: c, zeroAblation: zeroAblation, usePosEmbed: experiment.usePosEmbed,
                                  posPermutation: experiment.corruptedPosPermutation, posTable: model.weights.wPos.array)
-        _ = model.forward(experiment.corrupted, hooks: &pass)
-        self.corrupted = pass.cache
-
-        let logits = model.logits(experiment.clean)
+        // Only the metric positions are unembedded (here and in every evaluator).
         let positions = spec.positions(seqLen: experiment.clean.seqLen)
-        let baseline = EvaluationSetup.gather(logits, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen,
-                                              vocab: c.dVocabOut, positions: positions)
+        let rows = EvaluationSetup.metricRows(rows: experiment.clean.rows, seqLen: experiment.clean.seqLen, positions: positions)
+        var baseline: [Float] = []
+        // The corrupted pass and the clean baseline are independent: run them side by side on big models.
+        Parallel.forEach(c.dModel >= 256 ? 2 : 1) { part in
+            if part == 0 { _ = model.forward(experiment.corrupted, hooks: &pass, unembedRows: []) }
+            if part == 1 || c.dModel < 256 { baseline = model.logits(experiment.clean, rows: rows) }
+        }
+        self.corrupted = pass.cache
         self.metric = try Metric(spec: spec, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen,
                                  vocab: c.dVocabOut, baseline: baseline, name: name)
     }
 
-    /// `[B, T, V]` → `[B, P, V]` at `positions`.
-    static func gather(_ logits: [Float], rows: Int, seqLen: Int, vocab: Int, positions: [Int]) -> [Float] {
-        var out = [Float](); out.reserveCapacity(rows * positions.count * vocab)
-        for r in 0..<rows { for p in positions {
-            let o = (r * seqLen + p) * vocab
-            out.append(contentsOf: logits[o..<(o + vocab)])
-        } }
-        return out
+    /// Rows `b·T + p` of the metric positions, in `[b][p]` order (the metric's logits layout).
+    static func metricRows(rows: Int, seqLen: Int, positions: [Int]) -> [Int] {
+        (0..<rows).flatMap { b in positions.map { b * seqLen + $0 } }
     }
 
     /// All edges present.
@@ -73,9 +85,8 @@ public final class ReferenceEvaluator: GraphEvaluator {
     public func evaluate(_ present: [Bool]) -> Double {
         let m = setup.model
         var patch = ReceiverPatch(graph: setup.graph, present: present, corrupted: setup.corrupted, config: m.config)
-        let logits = m.forward(setup.clean, hooks: &patch)
-        let g = EvaluationSetup.gather(logits, rows: setup.clean.rows, seqLen: setup.clean.seqLen,
-                                       vocab: m.config.dVocabOut, positions: setup.metric.positions)
-        return g.withUnsafeBufferPointer { setup.metric.evaluate($0.baseAddress!) }
+        let rows = EvaluationSetup.metricRows(rows: setup.clean.rows, seqLen: setup.clean.seqLen, positions: setup.metric.positions)
+        let logits = m.forward(setup.clean, hooks: &patch, unembedRows: rows)
+        return logits.withUnsafeBufferPointer { setup.metric.evaluate($0.baseAddress!) }
     }
 }

@@ -1,16 +1,28 @@
+import Dispatch
+import Foundation
 import Kernels
 import Transformer
 
-/// The fast evaluator (PERFORMANCE.md §1–2): keeps every unit's value for a
-/// committed graph state and, for a new edge mask, recomputes only the units
-/// a changed edge can reach through present edges.
+/// The fast evaluator (PERFORMANCE.md §1–3): keeps every unit's value for a
+/// committed graph state and, for a new edge mask, recomputes only the live
+/// units a changed edge can reach through present edges.
 ///
-/// Every unit is computed by the same code from the same inputs whichever
-/// path led to it, so the metric is a pure function of the mask (the cache
-/// only skips work whose result is already known). That is what makes a
-/// resumed run identical to an uninterrupted one. Receivers use the
-/// reference's arithmetic (`x = x̃; x += a; x −= ã` in stored parent order),
-/// so values match `ReferenceEvaluator` to float rounding of the GEMMs.
+/// Receivers: `x = float(double(x̃) + S)`, `S = Σ_present (double(a) − double(ã))`
+/// summed in canonical order (ascending topological order of the senders,
+/// i.e. the reverse of the stored parent order). Summing in double makes the
+/// value essentially the exact sum, so it matches the reference's float
+/// arithmetic to float rounding. Canonical sums of parent lists that are a
+/// prefix of the global sender order are memoised (`prefixCache`), which
+/// makes the full-graph evaluation cost one addition per sender, not per edge.
+///
+/// Purity (what makes a resumed run identical to an uninterrupted one): at
+/// every step boundary (`stepFinished`) the state is *canonical*: exactly
+/// what a fresh evaluator computes for that mask. Inside a step, testing an
+/// edge into the step's receiver R reuses R's running sum (`S' = S − d_e`,
+/// O(rows·d) instead of O(parents·rows·d)); that is path-dependent, but it is
+/// a deterministic function of the step's starting state and the sequence
+/// of masks, and `stepFinished` recomputes R canonically (and everything
+/// downstream of it when its value differs in any bit).
 public final class IncrementalEvaluator: GraphEvaluator {
     public let setup: EvaluationSetup
 
@@ -22,40 +34,98 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// Units in topological order.
     private enum Unit { case head(Int, Int), mlp(Int), output }
     private let units: [Unit]
+    /// Per unit: the node whose liveness is the unit's (result, mlp_out, output).
+    private var unitNode: [Int] = []
     /// Per head unit: q/k/v input receiver nodes, q/k/v nodes, their DIRECT_COMPUTATION edges, result node.
     private struct HeadNodes { let input: [Int]; let qkv: [Int]; let dc: [Int]; let result: Int }
     private var headNodes: [HeadNodes?] = []
-    /// Rows a unit computes: the last layer only feeds the output, so its
-    /// queries, head results and MLP run on the metric rows alone. Fixed per
-    /// unit (never mask-dependent), which keeps results a function of the mask.
-    private var unitRows: [[Int]] = []
-    private var compactSender: [Bool] = []
+    /// Rows a unit computes (PERFORMANCE.md §3): all rows only if a live
+    /// key/value input downstream needs them, else the metric rows alone.
+    /// A function of the mask (`needAll`), so results stay a function of the mask;
+    /// a unit whose row set changes is recomputed.
+    private var needAllTrial: [Bool] = []
+    /// Per sender node: whether its stored value (committed / this trial's) holds only the metric rows.
+    private var compactCommitted: [Bool] = []
+    private var compactTrial: [Bool] = []
+    private var isKeyValueInput: [Bool] = []
     private let allRows: [Int]
+
+    /// A receiver (ADDITION child): its parent edges and sender nodes in
+    /// canonical order, x̃ on all rows and on the metric rows (nil where that
+    /// layout never occurs), and the node whose row need decides its layout
+    /// (−1: always all rows, keys and values; −2: always packed, the output).
+    private struct Receiver {
+        let node: Int
+        let edges: [Int]
+        let parents: [Int]
+        let fullBase: FloatBuffer?
+        let packedBase: FloatBuffer?
+        let modeNode: Int
+    }
+    private var receivers: [Receiver] = []
+    private var receiverOf: [Int] = []      // node → receiver index or −1
+    private var senderOrder: [Int] = []     // canonical (ascending topological) order of all senders
+    private var senderPosition: [Int] = []  // node → position in senderOrder, −1 for non-senders
+    private var children: [[(edge: Int, child: Int, placeholder: Bool)]] = []
+    private var outputNode = 0
 
     // Fixed inputs.
     private var cleanSender: [Int: FloatBuffer] = [:]     // embedding senders: clean value
-    private var corruptSender: [Int: FloatBuffer] = [:]   // every sender: corrupted value (contiguous rows)
-    private let corruptResidPre: [FloatBuffer]            // x̃ of every q/k/v input of layer l
-    private let corruptMLPIn: [FloatBuffer]
-    private let corruptOutput: FloatBuffer                // x̃ of the output node, metric rows only
+    private var corruptSender: [Int: FloatBuffer] = [:]   // every sender: corrupted value (all rows)
     private let corruptQKV: [[[FloatBuffer]]]             // [l][h][x]
 
-    // Committed state and trial scratch, per unit. Heads: q, k, v, result.
+    // Committed state and trial scratch, per unit (empty until first needed). Heads: q, k, v, result.
     private var committed: [[FloatBuffer]]
     private var scratch: [[FloatBuffer]]
+    private var sparePool: [Int: [[FloatBuffer]]] = [:]   // released scratch buffers by shape key
     private var committedMask: [Bool] = []
     private var committedMetric = 0.0
-    private var lastTrial: (mask: [Bool], dirty: [Int], metric: Double)?
+    private var liveCommitted: [Bool]
+    private struct Trial { let mask: [Bool]; let recomputed: [Int]; let metric: Double; let live: [Bool]
+                           let hotReceiver: Int; let canonicalReceivers: [Int] }
+    private var lastTrial: Trial?
 
     // Per-trial bookkeeping.
-    private var senderDirty: [Bool]
-    private var senderUnit: [Int]          // node → unit index producing it (−1: embedding)
+    private var senderChanged: [Bool]
     private var directDirty: [Bool]
+    private var liveTrial: [Bool]
+
+    /// When each sender's current value was produced (a logical clock); a
+    /// memoised sum is valid while every sender in it is older than the sum.
+    private var clock = 1
+    private var committedStamp: [Int]
+    private var trialStamp: [Int]
+
+    /// Memoised canonical sums of the first `length` senders of `senderOrder`,
+    /// on all rows or (packed) on the metric rows.
+    private struct PrefixSum { let packed: Bool; let length: Int; let stamp: Int; var provisional: Bool; let sum: DoubleBuffer }
+    private var prefixCache: [PrefixSum] = []
+    private let maxPrefixSums = 40
+
+    /// The step's receiver: its running sum for the committed state.
+    private var hotReceiver = -1
+    private var hotEdges: [Bool] = []       // which of its parent edges the sum holds
+    private var hotStamp = 0
+    private var hotPacked = false
+    private var hotSum: DoubleBuffer
+    private var trialSum: DoubleBuffer      // the last trial's sum for the hot receiver
+    private var trialHotX: FloatBuffer      // ... and its value
+    /// Receivers whose committed unit was computed from a running (non-canonical) sum, with that value.
+    private var nonCanonical: [Int: FloatBuffer] = [:]
+    private var spareX: [FloatBuffer] = []
+    /// Where evaluation time goes (wall seconds per phase), for benchmarks.
+    public private(set) var profile = Profile()
+    /// Testing aid: added to every running sum, so that values computed
+    /// inside a step differ from canonical ones in many bits. The resume
+    /// tests set it to prove that step boundaries are canonical (with 0, a
+    /// running sum in double rarely rounds differently from the canonical one).
+    var runningSumBias = 0.0
 
     // Work buffers.
     private let attnScale: Float
     private let xBuf: FloatBuffer, normBuf: FloatBuffer, hiddenBuf: FloatBuffer, patternBuf: FloatBuffer
-    private let zBuf: FloatBuffer, outX: FloatBuffer, outNorm: FloatBuffer, logitsBuf: FloatBuffer
+    private let zBuf: FloatBuffer, outNorm: FloatBuffer, logitsBuf: FloatBuffer
+    private let sumBuf: DoubleBuffer
 
     public init(setup: EvaluationSetup) {
         self.setup = setup
@@ -83,30 +153,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
             for r in 0..<BT { for i in 0..<w { out.pointer[r * w + i] = src[(r * H + h) * w + i] } }
             return out
         }
-        corruptResidPre = cc.residPre.map { FloatBuffer(copying: $0) }
-        // x̃ of mlp_in: the last layer's only on the metric rows (packed), like its MLP.
-        corruptMLPIn = c.hasMLP ? cc.mlpIn.enumerated().map { l, v in
-            l == L - 1 ? FloatBuffer(copying: rows.flatMap { r in v[(r * d)..<((r + 1) * d)] }) : FloatBuffer(copying: v)
-        } : []
-        let co = FloatBuffer(rows.count * d)
-        for (i, r) in rows.enumerated() { for j in 0..<d { co.pointer[i * d + j] = cc.residPostLast[r * d + j] } }
-        corruptOutput = co
-        corruptQKV = (0..<L).map { l in (0..<H).map { h in (0..<3).map { x in
-            let full = contiguousHead(cc.qkv[l][x], head: h, width: dh)
-            guard l == L - 1 && x == 0 else { return full }
-            let packed = FloatBuffer(rows.count * dh)   // last-layer queries live on the metric rows only
-            for (i, r) in rows.enumerated() { (packed.pointer + i * dh).update(from: full.pointer + r * dh, count: dh) }
-            return packed
-        } } }
+        func packed(_ v: [Float]) -> FloatBuffer { FloatBuffer(copying: rows.flatMap { r in v[(r * d)..<((r + 1) * d)] }) }
+        corruptQKV = (0..<L).map { l in (0..<H).map { h in (0..<3).map { x in contiguousHead(cc.qkv[l][x], head: h, width: dh) } } }
 
-        senderUnit = Array(repeating: -1, count: g.nodes.count)
-        for (i, u) in us.enumerated() {
-            switch u {
-            case .head(let l, let h): senderUnit[g.nodeIndex[.result(l, head: h)]!] = i
-            case .mlp(let l): senderUnit[g.nodeIndex[.mlpOut(l)]!] = i
-            case .output: break
-            }
-        }
         for (n, kind) in g.nodes.enumerated() {
             switch kind {
             case .result(let l, let h): corruptSender[n] = contiguousHead(cc.result[l], head: h, width: d)
@@ -115,22 +164,28 @@ public final class IncrementalEvaluator: GraphEvaluator {
             default: break
             }
         }
-        // Clean embedding senders come from one unpatched pass (they do not depend on the graph).
-        var embeds = HookCache(only: [.embed, .posEmbed, .residPre(0)])
-        _ = m.forward(setup.clean, hooks: &embeds)
-        for (n, kind) in g.nodes.enumerated() {
+        // Clean embedding senders do not depend on the graph.
+        let clean = setup.clean
+        for (n, kind) in g.nodes.enumerated() where kind.isEmbedding {
+            let buf = FloatBuffer(BT * d)
             switch kind {
-            case .residPre: cleanSender[n] = FloatBuffer(copying: embeds.values[.residPre(0)]!)
-            case .tokenEmbed: cleanSender[n] = FloatBuffer(copying: embeds.values[.embed]!)
-            case .posEmbed: cleanSender[n] = FloatBuffer(copying: embeds.values[.posEmbed]!)
-            default: break
+            case .tokenEmbed: m.embedTokens(clean, into: buf.pointer)
+            case .posEmbed: m.positionalEmbedding(rows: B, seqLen: T, into: buf.pointer)
+            default:
+                // blocks.0.hook_resid_pre: token embedding, plus positions for standard models (as `forward`).
+                m.embedTokens(clean, into: buf.pointer)
+                if c.positionalEmbedding == .standard {
+                    let pos = FloatBuffer(BT * d)
+                    m.positionalEmbedding(rows: B, seqLen: T, into: pos.pointer)
+                    addInPlace(buf.pointer, pos.pointer, count: BT * d)
+                }
             }
+            cleanSender[n] = buf
         }
 
         let g = self.g, allRows = self.allRows
         var hn: [HeadNodes?] = []
-        var ur: [[Int]] = []
-        var compact = Array(repeating: false, count: g.nodes.count)
+        var un: [Int] = []
         for u in us {
             switch u {
             case .head(let l, let h):
@@ -138,52 +193,144 @@ public final class IncrementalEvaluator: GraphEvaluator {
                                     qkv: QKV.allCases.map { g.nodeIndex[.qkv(l, head: h, $0)]! },
                                     dc: QKV.allCases.map { g.parentGroups[g.nodeIndex[.qkv(l, head: h, $0)]!][0].edges[0] },
                                     result: g.nodeIndex[.result(l, head: h)]!))
-                ur.append(l == L - 1 ? rows : allRows)
-                if l == L - 1 { compact[g.nodeIndex[.result(l, head: h)]!] = true }
+                un.append(g.nodeIndex[.result(l, head: h)]!)
             case .mlp(let l):
                 hn.append(nil)
-                ur.append(l == L - 1 ? rows : allRows)
-                if l == L - 1 { compact[g.nodeIndex[.mlpOut(l)]!] = true }
+                un.append(g.nodeIndex[.mlpOut(l)]!)
             case .output:
-                hn.append(nil); ur.append(rows)
+                hn.append(nil)
+                un.append(g.nodeIndex[.output(layer: L - 1)]!)
             }
         }
-        headNodes = hn; unitRows = ur; compactSender = compact
-        func unitBuffers() -> [[FloatBuffer]] {
-            zip(us, ur).map { u, r in
-                switch u {
-                case .head: return [FloatBuffer(r.count * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(r.count * d)]
-                case .mlp: return [FloatBuffer(r.count * d)]
-                case .output: return []
-                }
+        headNodes = hn; unitNode = un
+
+        // Canonical sender order: the output's parents (every sender) reversed.
+        let outNode = g.nodeIndex[.output(layer: L - 1)]!
+        let order = g.parentGroups[outNode].flatMap { $0.edges }.reversed().map { g.edges[$0].parent }
+        var position = Array(repeating: -1, count: g.nodes.count)
+        for (i, s) in order.enumerated() { position[s] = i }
+
+        var recvOf = Array(repeating: -1, count: g.nodes.count)
+        var recvs: [Receiver] = []
+        let residPreBases = cc.residPre.map { FloatBuffer(copying: $0) }
+        let residPrePacked = cc.residPre.map { packed($0) }
+        var kv = Array(repeating: false, count: g.nodes.count)
+        for (n, kind) in g.nodes.enumerated() where kind.incomingType == .addition {
+            var full: FloatBuffer?, pack: FloatBuffer?, mode: Int
+            switch kind {
+            case .input(let l, let h, let x):
+                full = residPreBases[l]
+                if x == .q { pack = residPrePacked[l]; mode = g.nodeIndex[.result(l, head: h)]! } else { mode = -1; kv[n] = true }
+            case .mlpIn(let l):
+                full = FloatBuffer(copying: cc.mlpIn[l]); pack = packed(cc.mlpIn[l]); mode = g.nodeIndex[.mlpOut(l)]!
+            case .output:
+                pack = packed(cc.residPostLast); mode = -2
+            default: preconditionFailure("\(kind) is not a receiver")
             }
+            let edges = g.parentGroups[n].flatMap { $0.edges }
+                .sorted { position[g.edges[$0].parent] < position[g.edges[$1].parent] }
+            recvOf[n] = recvs.count
+            recvs.append(Receiver(node: n, edges: edges, parents: edges.map { g.edges[$0].parent },
+                                  fullBase: full, packedBase: pack, modeNode: mode))
         }
-        committed = unitBuffers()
-        scratch = unitBuffers()
-        senderDirty = Array(repeating: false, count: g.nodes.count)
+        isKeyValueInput = kv
+        outputNode = outNode; senderOrder = order; senderPosition = position
+        receiverOf = recvOf; receivers = recvs
+        children = g.children.map { es in es.map { (edge: $0, child: g.edges[$0].child, placeholder: g.edges[$0].type == .placeholder) } }
+
+        committed = Array(repeating: [], count: us.count)
+        scratch = Array(repeating: [], count: us.count)
+        senderChanged = Array(repeating: false, count: g.nodes.count)
         directDirty = Array(repeating: false, count: g.nodes.count)
+        liveTrial = Array(repeating: false, count: g.nodes.count)
+        liveCommitted = Array(repeating: false, count: g.nodes.count)
+        needAllTrial = Array(repeating: false, count: g.nodes.count)
+        compactCommitted = Array(repeating: false, count: g.nodes.count)
+        compactTrial = Array(repeating: false, count: g.nodes.count)
+        committedStamp = Array(repeating: 0, count: g.nodes.count)
+        trialStamp = Array(repeating: 0, count: g.nodes.count)
+        hotSum = DoubleBuffer(BT * d); trialSum = DoubleBuffer(BT * d); sumBuf = DoubleBuffer(BT * d)
+        trialHotX = FloatBuffer(BT * d)
         attnScale = c.useAttnScale ? 1 / Float(c.dHead).squareRoot() : 1
         xBuf = FloatBuffer(BT * d); normBuf = FloatBuffer(BT * d); hiddenBuf = FloatBuffer(BT * (c.dMLP ?? 1))
         patternBuf = FloatBuffer(T); zBuf = FloatBuffer(BT * dh)
-        outX = FloatBuffer(rows.count * d); outNorm = FloatBuffer(rows.count * d)
+        outNorm = FloatBuffer(rows.count * d)
         logitsBuf = FloatBuffer(rows.count * c.dVocabOut)
     }
 
+    // MARK: protocol
+
     public func evaluate(_ mask: [Bool]) -> Double {
         if committedMask.isEmpty {
-            let metric = trial(mask, all: true)
+            let metric = trial(mask, canonical: true)
             promote()
             return metric
         }
         if mask == committedMask { return committedMetric }
         if let t = lastTrial {
             if t.mask == mask { return t.metric }
-            if distance(mask, t.mask) < distance(mask, committedMask) {
-                promote()
-                if mask == committedMask { return committedMetric }
+            promoteIfCloser(mask)
+            if mask == committedMask { return committedMetric }
+        }
+        return trial(mask, canonical: false)
+    }
+
+    /// Makes the state canonical for `mask`: what a fresh evaluator holds
+    /// after evaluating it. Recomputes, canonically, the receivers evaluated
+    /// from running sums during the step (only if their value differs in some
+    /// bit) and everything reachable from them and from edges that changed.
+    public func stepFinished(_ mask: [Bool]) {
+        if committedMask.isEmpty { _ = evaluate(mask); return }
+        promoteIfCloser(mask)
+        hotReceiver = -1
+        if mask == committedMask && nonCanonical.isEmpty { discardTrial(); return }
+        var t0 = Profile.now()
+        _ = trial(mask, canonical: true)
+        promote()
+        profile.add(\.canonicalize, &t0)
+        profile.canonicalTrials += 1
+    }
+
+    private func promoteIfCloser(_ mask: [Bool]) {
+        guard let t = lastTrial else { return }
+        if distance(mask, t.mask) < distance(mask, committedMask) { promote() } else { discardTrial() }
+    }
+
+    private func discardTrial() {
+        if let t = lastTrial { releaseScratch(t.recomputed) }
+        lastTrial = nil
+    }
+
+    /// Scratch buffers are allocated on first use and recycled by shape, so
+    /// memory is the committed state plus what one trial recomputes.
+    private func shapeKey(_ u: Int) -> Int {
+        switch units[u] {
+        case .head: return 1
+        case .mlp: return 2
+        case .output: return 0
+        }
+    }
+
+    private func releaseScratch(_ us: [Int]) {
+        for u in us where !scratch[u].isEmpty {
+            sparePool[shapeKey(u), default: []].append(scratch[u])
+            scratch[u] = []
+        }
+    }
+
+    private func scratchBuffers(_ u: Int) -> [FloatBuffer] {
+        if scratch[u].isEmpty {
+            if let b = sparePool[shapeKey(u)]?.popLast() {
+                scratch[u] = b
+            } else {
+                switch units[u] {
+                case .head: scratch[u] = [FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * d)]
+                case .mlp: scratch[u] = [FloatBuffer(BT * d)]
+                case .output: break
+                }
             }
         }
-        return trial(mask, all: false)
+        return scratch[u]
     }
 
     private func distance(_ a: [Bool], _ b: [Bool]) -> Int {
@@ -195,121 +342,370 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// Makes the last trial the committed state (its recomputed units swap in).
     private func promote() {
         guard let t = lastTrial else { return }
-        for u in t.dirty { swap(&committed[u], &scratch[u]) }
+        for u in t.recomputed {
+            swap(&committed[u], &scratch[u])
+            if case .output = units[u] { continue }
+            let s = unitNode[u]
+            committedStamp[s] = trialStamp[s]
+            compactCommitted[s] = compactTrial[s]
+        }
+        releaseScratch(t.recomputed)
+        for i in prefixCache.indices { prefixCache[i].provisional = false }
+        for r in t.canonicalReceivers { if let x = nonCanonical.removeValue(forKey: r) { spareX.append(x) } }
+        if t.hotReceiver >= 0 {
+            let r = t.hotReceiver
+            swap(&hotSum, &trialSum)
+            for (k, e) in receivers[r].edges.enumerated() { hotEdges[k] = t.mask[e] }
+            clock += 1; hotStamp = clock
+            let keep = nonCanonical[r] ?? spareX.popLast() ?? FloatBuffer(BT * d)
+            nonCanonical[r] = trialHotX
+            trialHotX = keep
+        } else if hotReceiver >= 0 && !hotStillValid(t.mask) {
+            hotReceiver = -1
+        }
         committedMask = t.mask
         committedMetric = t.metric
+        liveCommitted = t.live
         lastTrial = nil
     }
 
-    /// Recomputes the units reachable from the edges where `mask` differs from
-    /// the committed mask (all units if `all`) into scratch buffers.
-    private func trial(_ mask: [Bool], all: Bool) -> Double {
-        for i in senderDirty.indices { senderDirty[i] = false; directDirty[i] = all }
-        if !all {
+    /// The hot sum stays valid while its receiver's edges and parents are unchanged.
+    private func hotStillValid(_ mask: [Bool]) -> Bool {
+        let rc = receivers[hotReceiver]
+        if committedPacked(hotReceiver) != hotPacked { return false }
+        for (k, e) in rc.edges.enumerated() where mask[e] != hotEdges[k] { return false }
+        for s in rc.parents where committedStamp[s] >= hotStamp { return false }
+        return true
+    }
+
+    // MARK: trial
+
+    /// Recomputes, into scratch buffers, the live units reachable from the
+    /// edges where `mask` differs from the committed mask (every live unit
+    /// the first time). `canonical`: no running sums, and receivers computed
+    /// from running sums are checked against their canonical value.
+    private func trial(_ mask: [Bool], canonical: Bool) -> Double {
+        let fresh = committedMask.isEmpty
+        prefixCache.removeAll { $0.provisional }   // sums from a discarded trial
+        discardTrial()
+        for i in senderChanged.indices { senderChanged[i] = false; directDirty[i] = false }
+        if !fresh {
             for e in mask.indices where mask[e] != committedMask[e] { directDirty[g.edges[e].child] = true }
         }
-        var dirtyUnits: [Int] = []
+        computeLiveness(mask)
+        var ctx = TrialContext(canonical: canonical)
         var metric = committedMetric
         for (u, unit) in units.enumerated() {
+            let sNode = unitNode[u]
+            guard liveTrial[sNode] else { continue }
+            // Recompute everything when the unit was not computed for the committed
+            // state, or its row set changed.
+            let newlyLive = fresh || !liveCommitted[sNode] || (sNode != outputNode && compactCommitted[sNode] == needAllTrial[sNode])
+            let rows = needAllTrial[sNode] ? allRows : metricRows
             switch unit {
             case .head(let l, let h):
                 let nodes = headNodes[u]!
-                let rows = unitRows[u]
                 var changed = false
                 var recomputed = [false, false, false]
                 for x in QKV.allCases {
                     let i = x.rawValue
                     let dc = nodes.dc[i]
-                    guard directDirty[nodes.qkv[i]] || (mask[dc] && receiverDirty(nodes.input[i], mask)) else { continue }
-                    changed = true; recomputed[i] = true
-                    // Queries live on the unit's rows; keys and values on all rows.
-                    let n = x == .q ? rows.count : BT
-                    let out = scratch[u][i].pointer
+                    let n = x == .q ? rows.count : BT     // queries live on the unit's rows; keys and values on all rows
+                    let out = scratchBuffers(u)[i].pointer
                     if mask[dc] {
-                        receiverValue(nodes.input[i], mask, base: corruptResidPre[l].pointer, baseRows: nil,
-                                      rows: x == .q && rows.count != BT ? rows : nil, into: xBuf.pointer)
-                        m.normalizeHeadInput(layer: l, kind: x, xBuf.pointer, rows: n, stride: d, seqLen: T, out: normBuf.pointer,
-                                             positions: x == .q && rows.count != BT ? rows.map { $0 % T } : nil)
-                        m.projectHead(layer: l, head: h, kind: x, normalized: normBuf.pointer, rows: n, out: out, ldOut: dh)
+                        var t0 = Profile.now()
+                        guard let input = receiverValue(receiverOf[nodes.input[i]], mask,
+                                                         force: newlyLive || directDirty[nodes.qkv[i]], &ctx) else { continue }
+                        profile.add(\.receivers, &t0)
+                        defer { profile.add(\.heads, &t0) }
+                        let positions = x == .q && rows.count != BT ? rows.map { $0 % T } : nil
+                        let norm = normBuf.pointer
+                        forEachRowPart(n) { part in
+                            m.normalizeHeadInput(layer: l, kind: x, input + part.lowerBound * d, rows: part.count, stride: d, seqLen: T,
+                                                 out: norm + part.lowerBound * d, positions: positions.map { Array($0[part]) }
+                                                     ?? part.map { $0 % T })
+                            m.projectHead(layer: l, head: h, kind: x, normalized: norm + part.lowerBound * d, rows: part.count,
+                                          out: out + part.lowerBound * dh, ldOut: dh)
+                        }
                     } else {
-                        out.update(from: corruptQKV[l][h][i].pointer, count: n * dh)
+                        guard newlyLive || directDirty[nodes.qkv[i]] else { continue }
+                        let frozen = corruptQKV[l][h][i].pointer
+                        if n == BT {
+                            out.update(from: frozen, count: n * dh)
+                        } else {
+                            for (j, r) in rows.enumerated() { (out + j * dh).update(from: frozen + r * dh, count: dh) }
+                        }
                     }
+                    changed = true; recomputed[i] = true
                 }
                 guard changed else { continue }
                 // Unchanged inputs of a changed head come from the committed state.
                 for i in 0..<3 where !recomputed[i] {
                     scratch[u][i].pointer.update(from: committed[u][i].pointer, count: (i == 0 ? rows.count : BT) * dh)
                 }
+                var t0 = Profile.now()
+                defer { profile.add(\.heads, &t0); profile.headUnits += 1 }
                 let sc = scratch[u]
                 attendRows(q: sc[0].pointer, k: sc[1].pointer, v: sc[2].pointer, queryRows: rows, seqLen: T, dHead: dh,
                            causal: m.config.causal, scale: attnScale, z: zBuf.pointer, scores: patternBuf.pointer)
-                m.headResult(layer: l, head: h, z: zBuf.pointer, ldz: dh, rows: rows.count, out: sc[3].pointer, ldOut: d)
-                senderDirty[nodes.result] = true
-                dirtyUnits.append(u)
+                let z = zBuf.pointer, result = sc[3].pointer
+                forEachRowPart(rows.count) { part in
+                    m.headResult(layer: l, head: h, z: z + part.lowerBound * dh, ldz: dh, rows: part.count,
+                                 out: result + part.lowerBound * d, ldOut: d)
+                }
+                markChanged(u, &ctx)
             case .mlp(let l):
                 let rNode = g.nodeIndex[.mlpIn(l)]!
-                guard receiverDirty(rNode, mask) else { continue }
-                let rows = unitRows[u]
-                receiverValue(rNode, mask, base: corruptMLPIn[l].pointer, baseRows: rows.count == BT ? nil : rows,
-                              rows: rows.count == BT ? nil : rows, into: xBuf.pointer)
-                m.mlp(layer: l, xBuf.pointer, rows: rows.count, out: scratch[u][0].pointer, normalized: normBuf.pointer, hidden: hiddenBuf.pointer)
-                senderDirty[g.nodeIndex[.mlpOut(l)]!] = true
-                dirtyUnits.append(u)
+                var t0 = Profile.now()
+                guard let input = receiverValue(receiverOf[rNode], mask, force: newlyLive, &ctx) else { continue }
+                profile.add(\.receivers, &t0)
+                defer { profile.add(\.mlps, &t0); profile.mlpUnits += 1 }
+                let out = scratchBuffers(u)[0].pointer, norm = normBuf.pointer, hidden = hiddenBuf.pointer, dMLP = m.config.dMLP!
+                forEachRowPart(rows.count) { part in
+                    let r0 = part.lowerBound
+                    m.mlp(layer: l, input + r0 * d, rows: part.count, out: out + r0 * d, normalized: norm + r0 * d,
+                          hidden: hidden + r0 * dMLP)
+                }
+                _ = l
+                markChanged(u, &ctx)
             case .output:
                 let rNode = g.nodeIndex[.output(layer: L - 1)]!
-                guard receiverDirty(rNode, mask) else { continue }
-                receiverValue(rNode, mask, base: corruptOutput.pointer, baseRows: metricRows, rows: metricRows, into: outX.pointer)
-                m.unembed(outX.pointer, rows: metricRows.count, normalized: outNorm.pointer, logits: logitsBuf.pointer)
+                var t0 = Profile.now()
+                guard let input = receiverValue(receiverOf[rNode], mask, force: fresh, &ctx) else { continue }
+                profile.add(\.receivers, &t0)
+                unembed(input)
+                profile.add(\.unembed, &t0)
                 metric = setup.metric.evaluate(logitsBuf.pointer)
+                profile.add(\.metric, &t0)
+                profile.metrics += 1
+                ctx.recomputed.append(u)
             }
         }
-        lastTrial = (mask, dirtyUnits, metric)
+        lastTrial = Trial(mask: mask, recomputed: ctx.recomputed, metric: metric, live: liveTrial,
+                          hotReceiver: ctx.hotReceiver, canonicalReceivers: canonical ? Array(nonCanonical.keys) : ctx.canonicalReceivers)
         return metric
     }
 
-    /// A receiver changes if one of its edges flipped or a present parent changed.
-    private func receiverDirty(_ r: Int, _ mask: [Bool]) -> Bool {
-        if directDirty[r] { return true }
-        for grp in g.parentGroups[r] { for e in grp.edges where mask[e] && senderDirty[g.edges[e].parent] { return true } }
-        return false
+    private struct TrialContext {
+        let canonical: Bool
+        var recomputed: [Int] = []
+        var canonicalReceivers: [Int] = []
+        var hotReceiver = -1
+        init(canonical: Bool) { self.canonical = canonical }
     }
 
-    /// `x = x̃; for present parents in stored order: x += a; x −= ã`, on all
-    /// rows or only `rows`. `baseRows` non-nil: x̃ is packed to those rows.
-    /// Senders of the last layer are packed to the metric rows, and are only
-    /// ever read on exactly those rows.
-    private func receiverValue(_ r: Int, _ mask: [Bool], base: UnsafePointer<Float>, baseRows: [Int]?, rows: [Int]?,
-                               into x: UnsafeMutablePointer<Float>) {
-        let n = rows?.count ?? BT
-        if let rows, baseRows == nil {
-            for (i, row) in rows.enumerated() { (x + i * d).update(from: base + row * d, count: d) }
-        } else {
-            x.update(from: base, count: n * d)
+    private func markChanged(_ u: Int, _ ctx: inout TrialContext) {
+        let s = unitNode[u]
+        senderChanged[s] = true
+        compactTrial[s] = !needAllTrial[s]
+        clock += 1
+        trialStamp[s] = clock
+        ctx.recomputed.append(u)
+    }
+
+    /// Node liveness: a node is live if a present edge path leads from it to
+    /// the output (placeholder edges always count). Dead units are never
+    /// computed; nothing live reads them.
+    private func computeLiveness(_ mask: [Bool]) {
+        for n in g.order {
+            var live = n == outputNode, all = false
+            for c in children[n] where (c.placeholder || mask[c.edge]) && liveTrial[c.child] {
+                live = true
+                if isKeyValueInput[c.child] || needAllTrial[c.child] { all = true; break }
+            }
+            liveTrial[n] = live
+            needAllTrial[n] = all
         }
-        for grp in g.parentGroups[r] {
-            for e in grp.edges where mask[e] {
-                let s = g.edges[e].parent
-                let a = senderValue(s), c = corruptSender[s]!.pointer
-                if let rows {
-                    let packed = compactSender[s]
-                    for (i, row) in rows.enumerated() {
-                        addInPlace(x + i * d, a + (packed ? i : row) * d, count: d)
-                        subtractInPlace(x + i * d, c + row * d, count: d)
-                    }
-                } else {
-                    for i in 0..<n {
-                        addInPlace(x + i * d, a + i * d, count: d)
-                        subtractInPlace(x + i * d, c + i * d, count: d)
-                    }
+    }
+
+    private func currentStamp(_ s: Int) -> Int { senderChanged[s] ? trialStamp[s] : committedStamp[s] }
+
+    /// The receiver's value for this trial, or nil when its committed value
+    /// stands (no flipped edge, no changed present parent, not `force`d).
+    private func receiverValue(_ r: Int, _ mask: [Bool], force: Bool, _ ctx: inout TrialContext) -> UnsafePointer<Float>? {
+        let rc = receivers[r]
+        let lay = layout(r)
+        var parentChanged = false
+        let before = committedMask.isEmpty ? mask : committedMask
+        for (k, e) in rc.edges.enumerated() where senderChanged[rc.parents[k]] && (mask[e] || before[e]) {
+            parentChanged = true; break
+        }
+        let dirty = force || directDirty[rc.node] || parentChanged
+        if !dirty {
+            // Canonical pass: a receiver last computed from a running sum keeps its unit only if bit-identical.
+            guard ctx.canonical, let stored = nonCanonical[r] else { return nil }
+            canonicalSum(r, mask, into: sumBuf.pointer)
+            roundSum(lay.base.pointer, sumBuf.pointer, into: xBuf.pointer, count: lay.count)
+            return bitwiseEqual(xBuf.pointer, stored.pointer, count: lay.count) ? nil : UnsafePointer(xBuf.pointer)
+        }
+        if !ctx.canonical && !force && !parentChanged && ctx.hotReceiver < 0 && liveCommitted[rc.node] {
+            var flips: [Int] = []
+            for (k, e) in rc.edges.enumerated() where mask[e] != committedMask[e] { flips.append(k) }
+            if flips.count <= 4 {
+                if hotReceiver != r || !hotStillValid(committedMask) {
+                    canonicalSum(r, committedMask, into: hotSum.pointer)
+                    hotReceiver = r
+                    hotPacked = lay.packed
+                    hotEdges = rc.edges.map { committedMask[$0] }
+                    clock += 1; hotStamp = clock
                 }
+                var from = UnsafePointer(hotSum.pointer)
+                if flips.isEmpty { trialSum.pointer.update(from: hotSum.pointer, count: lay.count) }
+                for k in flips {
+                    let s = rc.parents[k]
+                    forEachRowBlock(r, sender: s) { off, a, c, n in
+                        if mask[rc.edges[k]] {
+                            addDifference(from + off, a, c, into: trialSum.pointer + off, count: n)
+                        } else {
+                            removeDifference(from + off, a, c, into: trialSum.pointer + off, count: n)
+                        }
+                    }
+                    from = UnsafePointer(trialSum.pointer)
+                }
+                if runningSumBias != 0 { for i in 0..<lay.count { trialSum.pointer[i] += runningSumBias } }
+                roundSum(lay.base.pointer, trialSum.pointer, into: trialHotX.pointer, count: lay.count)
+                ctx.hotReceiver = r
+                return UnsafePointer(trialHotX.pointer)
             }
         }
+        canonicalSum(r, mask, into: sumBuf.pointer)
+        roundSum(lay.base.pointer, sumBuf.pointer, into: xBuf.pointer, count: lay.count)
+        ctx.canonicalReceivers.append(r)
+        return UnsafePointer(xBuf.pointer)
+    }
+
+    /// The receiver's row layout in this trial: packed on the metric rows or on all rows.
+    private func layout(_ r: Int) -> (packed: Bool, base: FloatBuffer, count: Int) {
+        let rc = receivers[r]
+        let packed = rc.modeNode == -2 || (rc.modeNode >= 0 && !needAllTrial[rc.modeNode])
+        return packed ? (true, rc.packedBase!, metricRows.count * d) : (false, rc.fullBase!, BT * d)
+    }
+
+    /// Its layout in the committed state.
+    private func committedPacked(_ r: Int) -> Bool {
+        let rc = receivers[r]
+        return rc.modeNode == -2 || (rc.modeNode >= 0 && compactCommitted[rc.modeNode])
+    }
+
+    /// Calls `body(offset, a, ã, count)` over the receiver's rows for one
+    /// sender: one call for all-row receivers, one per row for packed ones.
+    @inline(__always)
+    private func forEachRowBlock(_ r: Int, sender s: Int,
+                                 _ body: (Int, UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Void) {
+        let a = senderValue(s), c = UnsafePointer(corruptSender[s]!.pointer)
+        guard layout(r).packed else { body(0, a, c, BT * d); return }
+        let rows = metricRows
+        let packed = senderChanged[s] ? compactTrial[s] : compactCommitted[s]
+        for (i, row) in rows.enumerated() { body(i * d, a + (packed ? i : row) * d, c + row * d, d) }
+    }
+
+    /// `S = Σ_present (double(a) − double(ã))` in canonical order, starting
+    /// from the longest valid memoised prefix; memoises the result when the
+    /// receiver's present parents are exactly a prefix of the sender order.
+    private func canonicalSum(_ r: Int, _ mask: [Bool], into s: UnsafeMutablePointer<Double>) {
+        let rc = receivers[r]
+        let lay = layout(r)
+        var present: [Int] = []
+        present.reserveCapacity(rc.edges.count)
+        for (k, e) in rc.edges.enumerated() where mask[e] { present.append(k) }
+        var prefix = 0
+        while prefix < present.count && senderPosition[rc.parents[present[prefix]]] == prefix { prefix += 1 }
+        let isPacked = lay.packed
+        var best = -1
+        for (i, p) in prefixCache.enumerated() where p.length <= prefix && (p.packed == isPacked || !p.packed)
+            && p.length > (best < 0 ? 0 : prefixCache[best].length) && prefixValid(p) {
+            best = i
+        }
+        var start = 0
+        if best >= 0 {
+            let p = prefixCache[best]
+            start = p.length
+            if p.packed == isPacked {
+                s.update(from: p.sum.pointer, count: lay.count)
+            } else {
+                for (i, row) in metricRows.enumerated() { (s + i * d).update(from: p.sum.pointer + row * d, count: d) }
+            }
+        } else {
+            s.update(repeating: 0, count: lay.count)
+        }
+        for k in present[start...] {
+            forEachRowBlock(r, sender: rc.parents[k]) { off, a, c, n in accumulateDifference(s + off, a, c, count: n) }
+        }
+        if present.count == prefix && prefix > start && prefix > 0 {
+            prefixCache.removeAll { $0.packed == isPacked && $0.length == prefix }
+            if prefixCache.count >= maxPrefixSums, let oldest = prefixCache.indices.min(by: { prefixCache[$0].stamp < prefixCache[$1].stamp }) {
+                prefixCache.remove(at: oldest)
+            }
+            let buf = DoubleBuffer(lay.count)
+            buf.pointer.update(from: s, count: lay.count)
+            clock += 1
+            prefixCache.append(PrefixSum(packed: isPacked, length: prefix, stamp: clock, provisional: true, sum: buf))
+        }
+    }
+
+    private func prefixValid(_ p: PrefixSum) -> Bool {
+        for i in 0..<p.length where currentStamp(senderOrder[i]) >= p.stamp { return false }
+        return true
+    }
+
+    /// Runs `body` over row ranges of a unit's `n` rows: two fixed halves,
+    /// concurrently, for big units (the split depends only on the shape, so
+    /// results do not depend on the machine), else one range.
+    @inline(__always)
+    private func forEachRowPart(_ n: Int, _ body: (Range<Int>) -> Void) {
+        guard n >= 256 && d >= 256 else { body(0..<n); return }
+        let parts = Parallel.split(n, parts: 2, multiple: 16)
+        Parallel.forEach(2) { body(parts[$0]) }
+    }
+
+    /// Final LayerNorm and unembedding of the metric rows into `logitsBuf`;
+    /// a large vocabulary is split into two fixed column halves that run concurrently.
+    private func unembed(_ x: UnsafePointer<Float>) {
+        let rows = metricRows.count, c = m.config
+        if c.normalization != nil {
+            layerNorm(x, rows: rows, width: d, weight: m.weights.lnFinal?.w.pointer, bias: m.weights.lnFinal?.b.pointer,
+                      eps: c.eps, output: outNorm.pointer)
+        } else {
+            outNorm.pointer.update(from: x, count: rows * d)
+        }
+        let parts = c.dVocabOut >= 4096 ? 2 : 1
+        let columns = Parallel.split(c.dVocabOut, parts: parts, multiple: 64)
+        let norm = UnsafePointer(outNorm.pointer), logits = logitsBuf.pointer
+        Parallel.forEach(parts) { m.unembedNormalized(norm, rows: rows, columns: columns[$0], logits: logits) }
     }
 
     private func senderValue(_ s: Int) -> UnsafePointer<Float> {
-        let u = senderUnit[s]
-        if u < 0 { return UnsafePointer(cleanSender[s]!.pointer) }
+        if let c = cleanSender[s] { return UnsafePointer(c.pointer) }
+        let u = unitIndex(ofSender: s)
         let slot = g.nodes[s].head == nil ? 0 : 3
-        return UnsafePointer(senderDirty[s] ? scratch[u][slot].pointer : committed[u][slot].pointer)
+        return UnsafePointer(senderChanged[s] ? scratch[u][slot].pointer : committed[u][slot].pointer)
+    }
+
+    private func unitIndex(ofSender s: Int) -> Int {
+        switch g.nodes[s] {
+        case .result(let l, let h): return l * (H + (m.config.hasMLP ? 1 : 0)) + h
+        case .mlpOut(let l): return l * (H + 1) + H
+        default: preconditionFailure("\(g.nodes[s]) has no unit")
+        }
+    }
+}
+
+/// Wall time per phase of the fast evaluator (seconds) and unit counts.
+public struct Profile: Sendable, CustomStringConvertible {
+    public var receivers = 0.0, heads = 0.0, mlps = 0.0, unembed = 0.0, metric = 0.0, canonicalize = 0.0
+    public var headUnits = 0, mlpUnits = 0, metrics = 0, canonicalTrials = 0
+
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    mutating func add(_ field: WritableKeyPath<Profile, Double>, _ since: inout UInt64) {
+        let t = Profile.now()
+        self[keyPath: field] += Double(t - since) / 1e9
+        since = t
+    }
+
+    public var description: String {
+        func f(_ x: Double) -> String { String(format: "%.1f", x) }
+        return "receivers \(f(receivers)) s, heads \(f(heads)) s (\(headUnits) recomputed), MLPs \(f(mlps)) s (\(mlpUnits)), "
+            + "unembed \(f(unembed)) s, metric \(f(metric)) s (\(metrics) metric values), step-end canonicalisation \(f(canonicalize)) s (\(canonicalTrials), included above)"
     }
 }

@@ -14,6 +14,8 @@ public struct Metric: Sendable {
     private let slot: [Int: Int]
     private let baseLogits: [Float]
     private let baseLogProbs: [Float]
+    private let baseProbs: [Float]          // expf(baseLogProbs), for KL
+    private let rowScratch: RowScratch
 
     /// `baseline`: the clean model's logits at `positions`, `[rows, P, vocab]`.
     public init(spec: MetricSpec, rows: Int, seqLen: Int, vocab: Int, baseline: [Float], name: String) throws {
@@ -37,6 +39,8 @@ public struct Metric: Sendable {
             }
         }
         self.baseLogProbs = lp
+        self.baseProbs = lp.map { expf($0) }
+        self.rowScratch = RowScratch(count: vocab)
     }
 
     static func validate(_ spec: MetricSpec, rows: Int, seqLen: Int, vocab: Int, name: String) throws {
@@ -105,20 +109,34 @@ public struct Metric: Sendable {
         switch spec {
         case .klDiv(let s):
             // float32 throughout, like the reference's F.kl_div(...).sum(-1).mean().
-            var lp = [Float](repeating: 0, count: V)
-            var total: Float = 0
+            // Entries are independent: two fixed halves run concurrently when the
+            // vocabulary is large; the per-entry values are summed in entry order,
+            // so the result is the same bits either way.
             let es = entries(s)
+            var kls = [Float](repeating: 0, count: es.count)
+            let parts = es.count > 1 && V >= 4096 ? 2 : 1
+            let ranges = Parallel.split(es.count, parts: parts)
             baseLogProbs.withUnsafeBufferPointer { base in
-                lp.withUnsafeMutableBufferPointer { m in
-                    for (r, j, _) in es {
-                        logSoftmax(at(r, j), count: V, output: m.baseAddress!)
-                        let b = base.baseAddress! + (r * P + j) * V
-                        var kl: Float = 0
-                        for v in 0..<V { kl += expf(b[v]) * (b[v] - m[v]) }
-                        total += kl
+                baseProbs.withUnsafeBufferPointer { probs in
+                    kls.withUnsafeMutableBufferPointer { out in
+                        let out = out.baseAddress!
+                        Parallel.forEach(parts) { part in
+                            let m = rowScratch.take()
+                            defer { rowScratch.give(m) }
+                            for i in ranges[part] {
+                                let (r, j, _) = es[i]
+                                logSoftmax(at(r, j), count: V, output: m)
+                                let b = base.baseAddress! + (r * P + j) * V, p = probs.baseAddress! + (r * P + j) * V
+                                var kl: Float = 0
+                                for v in 0..<V { kl += p[v] * (b[v] - m[v]) }
+                                out[i] = kl
+                            }
+                        }
                     }
                 }
             }
+            var total: Float = 0
+            for kl in kls { total += kl }
             return Double(total / Float(es.count))
         case .logitDiff(let p, let c, let w):
             let j = slot[p]!
@@ -184,4 +202,26 @@ public struct Metric: Sendable {
             return total / Double(es.count)
         }
     }
+}
+
+/// Reusable vocabulary-sized rows for the log-softmax (allocating ~200 KB
+/// per evaluation and thread costs page faults). Thread-safe.
+final class RowScratch: @unchecked Sendable {
+    private let lock = NSLock()
+    private let count: Int
+    private var free: [UnsafeMutablePointer<Float>] = []
+
+    init(count: Int) { self.count = count }
+
+    func take() -> UnsafeMutablePointer<Float> {
+        lock.lock(); defer { lock.unlock() }
+        return free.popLast() ?? UnsafeMutablePointer<Float>.allocate(capacity: count)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>) {
+        lock.lock(); defer { lock.unlock() }
+        free.append(p)
+    }
+
+    deinit { for p in free { p.deallocate() } }
 }

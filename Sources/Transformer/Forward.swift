@@ -10,7 +10,11 @@ extension HookedTransformer {
     /// `hook_result` the head outputs are summed by one `[B·T, H·d_head]×[H·d_head, d]`
     /// GEMM; without `hook_mlp_in` the MLP reads the residual stream in place.
     /// Every value a visitor writes is what the rest of the pass computes from.
-    public func forward<V: HookVisitor>(_ tokens: TokenBatch, hooks: inout V) -> [Float] {
+    ///
+    /// `unembedRows` (rows b·T + t): unembed only those rows, returning
+    /// `[unembedRows.count, d_vocab_out]` (empty: no unembedding at all), for
+    /// callers that read a few positions' logits or none.
+    public func forward<V: HookVisitor>(_ tokens: TokenBatch, hooks: inout V, unembedRows: [Int]? = nil) -> [Float] {
         let c = config
         let B = tokens.rows, T = tokens.seqLen, BT = B * T, d = c.dModel
         let ws = ForwardWorkspace()
@@ -42,6 +46,15 @@ extension HookedTransformer {
 
         let normalized = pass.normalize(resid, rows: BT, weights: weights.lnFinal,
                                         scaleHook: .lnFinalScale, normalizedHook: .lnFinalNormalized, &hooks)
+        if let rows = unembedRows {
+            guard !rows.isEmpty else { return [] }
+            let picked = ws.buffer(rows.count * d)
+            for (i, r) in rows.enumerated() { (picked.base + i * d).update(from: normalized.base + r * d, count: d) }
+            return [Float](unsafeUninitializedCapacity: rows.count * c.dVocabOut) { out, count in
+                unembedNormalized(picked.base, rows: rows.count, logits: out.baseAddress!)
+                count = rows.count * c.dVocabOut
+            }
+        }
         // Not zero-filled first: unembedNormalized writes every logit (b_U rows, then the GEMM adds).
         return [Float](unsafeUninitializedCapacity: BT * c.dVocabOut) { out, count in
             adviseHugePages(UnsafeMutableRawBufferPointer(out))
@@ -51,9 +64,9 @@ extension HookedTransformer {
     }
 
     /// Forward without hooks.
-    public func logits(_ tokens: TokenBatch) -> [Float] {
+    public func logits(_ tokens: TokenBatch, rows: [Int]? = nil) -> [Float] {
         var none = NoHooks()
-        return forward(tokens, hooks: &none)
+        return forward(tokens, hooks: &none, unembedRows: rows)
     }
 }
 

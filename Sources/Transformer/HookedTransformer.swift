@@ -179,12 +179,21 @@ public final class HookedTransformer: @unchecked Sendable {
 
     /// Unembedding of already normalised rows: `logits = normalized·W_U + b_U`.
     public func unembedNormalized(_ normalized: UnsafePointer<Float>, rows: Int, logits: UnsafeMutablePointer<Float>) {
-        let d = config.dModel, v = config.dVocabOut
-        broadcastRows(logits, row: weights.bU.pointer, rows: rows, width: v)
+        unembedNormalized(normalized, rows: rows, columns: 0..<config.dVocabOut, logits: logits)
+    }
+
+    /// The unembedding restricted to vocabulary `columns`: writes
+    /// `logits[r, columns]` (row stride d_vocab_out). Independent column
+    /// ranges can run concurrently.
+    public func unembedNormalized(_ normalized: UnsafePointer<Float>, rows: Int, columns: Range<Int>,
+                                  logits: UnsafeMutablePointer<Float>) {
+        let d = config.dModel, v = config.dVocabOut, c0 = columns.lowerBound, n = columns.count
+        guard n > 0 else { return }
+        for r in 0..<rows { (logits + r * v + c0).update(from: weights.bU.pointer + c0, count: n) }
         if rows == 1 {
-            sgemvRow(n: v, k: d, x: normalized, b: weights.wU.pointer, y: logits, beta: 1)
+            sgemvRow(n: n, k: d, x: normalized, b: weights.wU.pointer + c0, ldb: v, y: logits + c0, beta: 1)
         } else {
-            sgemm(rows, v, d, a: normalized, b: weights.wU.pointer, c: logits, beta: 1)
+            sgemm(rows, n, d, a: normalized, b: weights.wU.pointer + c0, ldb: v, c: logits + c0, ldc: v, beta: 1)
         }
     }
 }

@@ -27,12 +27,16 @@ struct ACDCBenchmark {
                              corrupted: corrupted, usePosEmbed: false,
                              metrics: [(name: "kl_div", spec: .klDiv(.positions([seqLen - 1])))])
         let start = Date()
+        let cpu0 = cpuSeconds()
         let setup = try EvaluationSetup(model: model, experiment: exp, metric: nil, zeroAblation: false)
+        let tSetup = Date().timeIntervalSince(start)
         let evaluator: GraphEvaluator = reference ? ReferenceEvaluator(setup: setup) : IncrementalEvaluator(setup: setup)
+        let tEvaluator = Date().timeIntervalSince(start)
         let run = try ACDCRun(evaluator: evaluator, options: ACDCOptions(threshold: threshold, metric: "kl_div"))
         let g = run.graph
+        let tReady = Date().timeIntervalSince(start)
         print("GPT-2-small-shaped random model: \(layers) layers; batch \(batch) x \(seqLen); KL at the last position; threshold \(threshold)")
-        print("graph: \(g.nodes.count) nodes, \(g.countEdges(setup.fullGraph)) edges; setup \(format(Date().timeIntervalSince(start), 2)) s")
+        print("graph: \(g.nodes.count) nodes, \(g.countEdges(setup.fullGraph)) edges; setup \(format(tReady, 2)) s wall, \(format(cpuSeconds() - cpu0, 2)) s CPU (corrupted + clean pass \(format(tSetup, 2)) s, evaluator \(format(tEvaluator - tSetup, 2)) s, full-graph evaluation \(format(tReady - tEvaluator, 2)) s)")
         var lastPrint = Date.distantPast
         var stopped = false
         while !run.isFinished {
@@ -47,11 +51,21 @@ struct ACDCBenchmark {
             if budget > 0 && elapsed > budget { stopped = true; break }
         }
         let seconds = Date().timeIntervalSince(start)
+        let cpu = cpuSeconds() - cpu0
         let evals = run.state.trace.count
-        print("\(stopped ? "stopped after budget" : "finished"): \(evals) edge evaluations in \(format(seconds, 1)) s = \(format(Double(evals) / seconds, 1)) eval/s; kept \(run.edgeCount) edges; final metric \(run.state.currentMetric)")
+        print("\(stopped ? "stopped after budget" : "finished"): \(evals) edge evaluations in \(format(seconds, 1)) s wall = \(format(Double(evals) / seconds, 1)) eval/s; \(format(cpu, 1)) s CPU (\(format(1000 * cpu / Double(max(evals, 1)), 1)) ms CPU per evaluation); kept \(run.edgeCount) edges; final metric \(run.state.currentMetric)")
+        if let fast = evaluator as? IncrementalEvaluator { print("evaluator time: \(fast.profile)") }
         if !stopped {
             let verdict = seconds < 15 * 60 ? "meets" : "misses"
             print("full run: \(format(seconds / 60, 2)) min (\(verdict) the 15 min target); reference estimate 2.5 s x \(evals) evaluations = \(format(2.5 * Double(evals) / 3600, 1)) h -> ratio \(format(2.5 * Double(evals) / seconds, 0))x")
         }
     }
+}
+
+/// User + system CPU seconds of this process (all threads): on a shared
+/// machine wall time depends on the neighbours, CPU time much less.
+func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
 }
