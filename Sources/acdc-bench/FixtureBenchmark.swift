@@ -31,7 +31,7 @@ struct FixtureBenchmark {
                 let expected = try RunRecord.load(path: "\(dir)/expected/\(r)")
                 guard let o = expected["options"], let ref = expected["reference_seconds"]?.double else { continue }
                 var args = ["run", "--experiment", "\(dir)/experiment.json", "--threshold", "\(o["threshold"]!.double!)",
-                            "--metric", o["metric"]!.string!, "--out", "\(scratch)/\(c)-\(r)", "--json"]
+                            "--metric", o["metric"]!.string!, "--out", "\(scratch)/\(c)-\(r)", "--overwrite", "--json"]
                 if o["zero_ablation"]?.bool == true { args.append("--zero-ablation") }
                 if o["abs_value_threshold"]?.bool == true { args.append("--abs-value-threshold") }
                 if o["remove_redundant"]?.bool == true { args.append("--remove-redundant") }
