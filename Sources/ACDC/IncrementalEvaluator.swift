@@ -183,7 +183,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
             cleanSender[n] = buf
         }
 
-        let g = self.g, allRows = self.allRows
+        let g = self.g
         var hn: [HeadNodes?] = []
         var un: [Int] = []
         for u in us {

@@ -24,7 +24,7 @@ final class ResumeTests: XCTestCase {
         }
         let full = try ACDCRun(evaluator: evaluator(), options: options)
         var boundaries: [ACDCState] = []
-        try full.run(onStep: { boundaries.append($0.state) })
+        full.run(onStep: { boundaries.append($0.state) })
         XCTAssertGreaterThan(full.state.trace.filter(\.removed).count, 2, "the run must remove edges to exercise running sums")
 
         // Resume points spread over the run, at steps that tested edges.
