@@ -132,6 +132,30 @@ final class SweepEndToEndTests: XCTestCase {
         }
     }
 
+    /// Without Graphviz on PATH, png/svg export fails with one clear line (no crash).
+    func testRenderingWithoutGraphvizIsAOneLineError() throws {
+        let tmp = try temporaryDirectory(self)
+        let made = try run(["run", "--experiment", fixture("tracr-reverse/experiment.json"), "--threshold", "0.001",
+                            "--zero-ablation", "--out", tmp + "/run", "--quiet"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        for format in ["png", "svg"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: try acdc())
+            p.arguments = ["export", tmp + "/run", "--format", format]
+            p.environment = ["PATH": tmp + "/no-tools"]
+            let err = Pipe()
+            p.standardError = err; p.standardOutput = Pipe()
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .exit, "\(format): must exit, not crash")
+            XCTAssertNotEqual(p.terminationStatus, 0, "\(format): must fail")
+            let lines = text.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, text)
+            XCTAssertTrue(text.contains("dot") || text.contains("Graphviz"), text)
+        }
+    }
+
     func testFailedRunsAreReported() throws {
         let tmp = try temporaryDirectory(self)
         let r = try run(["sweep", "--experiment", fixture("tracr-reverse/experiment.json"), "--thresholds", "0.1",
