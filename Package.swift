@@ -34,11 +34,11 @@ let package = Package(
         .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Kernels"]),
         .testTarget(name: "ACDCTests", dependencies: ["ACDC", "Transformer"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ACDC"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ACDC", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "ACDC", "Tokenizer", "Transformer"]),
         .testTarget(name: "CircuitsTests", dependencies: ["Circuits", "ACDC", "Checkpoint", "Transformer"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ACDC", "Checkpoint"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ACDC", "Checkpoint", "Kernels"]),
     ]
 )

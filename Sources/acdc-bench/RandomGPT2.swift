@@ -1,25 +1,5 @@
+import Kernels
 import Transformer
-
-/// SplitMix64: a small seeded generator, so every run benchmarks the same weights and tokens.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [−a, a).
-    mutating func symmetric(_ a: Float) -> Float {
-        Float(next() >> 40) * (2 * a / Float(1 << 24)) - a
-    }
-
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 /// A GPT-2-small-shaped model (12 layers, d_model 768, 12 heads of 64, d_mlp
 /// 3072, vocab 50257, n_ctx 1024, LayerNorm, gelu_new) with random weights.

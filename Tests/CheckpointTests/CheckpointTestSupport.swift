@@ -1,6 +1,7 @@
 import ACDC
 import Checkpoint
 import Foundation
+import Kernels
 import XCTest
 
 /// A fresh directory per test, removed afterwards.
@@ -21,23 +22,11 @@ final class ScratchDirectory {
     }
 }
 
-/// Deterministic pseudo-random numbers, so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 enum SampleCheckpoints {
     /// A checkpoint shaped like a real mid-run GPT-2 ACDC run: thousands of
     /// edges, a trace of hundreds, untested edges with NaN effect size.
     static func realistic(edges edgeCount: Int = 3_200, traceLength: Int = 450) -> RunCheckpoint {
-        var rng = SeededGenerator(state: 42)
+        var rng = SplitMix64(seed: 42)
         var names: [String] = []
         names.reserveCapacity(edgeCount)
         for i in 0..<edgeCount {

@@ -1,6 +1,7 @@
 import ACDC
 import Checkpoint
 import Foundation
+import Kernels
 import XCTest
 
 /// Every damaged or inconsistent file must become a CheckpointError naming
@@ -55,7 +56,7 @@ final class CorruptCheckpointTests: XCTestCase {
     }
 
     func testRandomBytesThrow() throws {
-        var rng = SeededGenerator(state: 7)
+        var rng = SplitMix64(seed: 7)
         let bytes = Data((0..<10_000).map { _ in UInt8.random(in: 0...255, using: &rng) })
         let message = quietFailure(try damaged("random.h5", bytes))
         XCTAssertTrue(message.contains("not an HDF5 file"), message)

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import Kernels
 import XCTest
 
 final class FingerprintTests: XCTestCase {
@@ -46,7 +47,7 @@ final class FingerprintTests: XCTestCase {
     func testSplitUpdatesMatchOneShot() {
         let bytes = sample(10_007)
         let oneShot = Fingerprint.of(bytes: bytes)
-        var rng = SeededGenerator(state: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<50 {
             var hasher = FingerprintHasher()
             var offset = 0

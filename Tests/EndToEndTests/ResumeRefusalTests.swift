@@ -1,6 +1,7 @@
 import ACDC
 import Checkpoint
 import Foundation
+import Kernels
 import XCTest
 
 /// `acdc resume` refuses, with one line and a normal non-zero exit, anything
@@ -112,7 +113,7 @@ final class ResumeRefusalTests: XCTestCase {
         XCTAssertTrue(finished.exitedCleanly, "\(finished)")
         let expectedEdges = try RunRecord.load(path: snapshot + "/result.json")["present_edges"]
 
-        var rng = SeededGenerator(state: 7)
+        var rng = SplitMix64(seed: 7)
         var damaged: [(String, Data)] = [("zero-length", Data())]
         for fraction in [0.02, 0.25, 0.5, 0.75, 0.98] {
             damaged.append(("truncated to \(fraction)", good.prefix(Int(Double(good.count) * fraction))))

@@ -1,6 +1,7 @@
 import ACDC
 import Checkpoint
 import Foundation
+import Kernels
 import XCTest
 
 /// A run killed with SIGKILL at any step and resumed (possibly killed again)
@@ -49,7 +50,7 @@ final class ResumeTests: XCTestCase {
                     "--metric", "logit_diff", "--abs-value-threshold", "--names-mode", "reverse"]
         let scratch = Scratch()
         let reference = try uninterrupted(args, in: scratch)
-        var rng = SeededGenerator(state: 2024)
+        var rng = SplitMix64(seed: 2024)
         for trial in 0..<2 {
             let dir = scratch.sub("trial-\(trial)")
             let firstKill = Int.random(in: 1...6, using: &rng)

@@ -1,21 +1,13 @@
-/// A tiny deterministic generator (SplitMix64) so kernel tests see the same
+import Kernels
+
+/// Kernel tests draw their inputs from `SplitMix64`, so they see the same
 /// inputs on every run and every platform.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+typealias SeededRandom = SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// Uniform in [lo, hi).
     mutating func float(_ lo: Float = -1, _ hi: Float = 1) -> Float {
-        let unit = Float(next() >> 40) / Float(1 << 24)
-        return lo + (hi - lo) * unit
+        lo + (hi - lo) * unitFloat()
     }
 
     mutating func floats(_ n: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {

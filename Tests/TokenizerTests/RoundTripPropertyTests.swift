@@ -1,21 +1,10 @@
+import Kernels
 import XCTest
 @testable import Tokenizer
 
 /// decode(encode(s)) must give back s byte for byte, for any text: byte-level BPE loses
 /// nothing. Checked on many pseudo-random strings from a fixed seed, so failures reproduce.
 final class RoundTripPropertyTests: XCTestCase {
-    /// SplitMix64: tiny, deterministic across platforms (unlike the system generator).
-    private struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Fragment families the generator draws from, chosen to hit every branch of the
     /// pre-tokenizer and multi-byte BPE paths.
     private static let families: [[String]] = [
@@ -31,7 +20,7 @@ final class RoundTripPropertyTests: XCTestCase {
         ["\u{0}", "\u{1}", "\u{1C}", "\u{7F}", "\u{AD}", "\u{200B}"],                        // controls / invisibles
     ]
 
-    private func randomText(using generator: inout SeededGenerator) -> String {
+    private func randomText(using generator: inout SplitMix64) -> String {
         var text = ""
         for _ in 0..<Int.random(in: 0...16, using: &generator) {
             if Bool.random(using: &generator) {
@@ -50,7 +39,7 @@ final class RoundTripPropertyTests: XCTestCase {
 
     func testRandomTextsRoundTripExactly() throws {
         let tokenizer = try TokenizerTestSupport.gpt2()
-        var generator = SeededGenerator(state: 0xACDC_2024)
+        var generator = SplitMix64(seed: 0xACDC_2024)
         for iteration in 0..<2_000 {
             let text = randomText(using: &generator)
             let ids = tokenizer.encode(text)
@@ -62,7 +51,7 @@ final class RoundTripPropertyTests: XCTestCase {
     }
 
     func testPreTokenPiecesCoverTheTextInOrder() throws {
-        var generator = SeededGenerator(state: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<500 {
             let text = randomText(using: &generator)
             XCTAssertSameBytes(PreTokenizer.splitIntoStrings(text).joined(), text)
@@ -72,7 +61,7 @@ final class RoundTripPropertyTests: XCTestCase {
     func testEncodingIsStableAcrossCacheHits() throws {
         // The second pass is served from the per-word cache and must agree with the first.
         let tokenizer = try TokenizerTestSupport.gpt2()
-        var generator = SeededGenerator(state: 99)
+        var generator = SplitMix64(seed: 99)
         let texts = (0..<200).map { _ in randomText(using: &generator) }
         let first = texts.map(tokenizer.encode)
         let second = texts.map(tokenizer.encode)
