@@ -32,13 +32,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels"]),
+        // Shared by the test targets: repository paths, scratch directories, the
+        // built acdc executable, the reference fixtures' expected runs.
+        .target(name: "TestSupport", dependencies: ["ACDC"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels"]),
+        .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Kernels"]),
-        .testTarget(name: "ACDCTests", dependencies: ["ACDC", "Transformer"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ACDC", "Kernels"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "ACDC", "Tokenizer", "Transformer"]),
-        .testTarget(name: "CircuitsTests", dependencies: ["Circuits", "ACDC", "Checkpoint", "Transformer"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ACDC", "Checkpoint", "Kernels"]),
+        .testTarget(name: "ACDCTests", dependencies: ["TestSupport", "ACDC", "Transformer"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "ACDC", "Kernels"]),
+        .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "ACDC", "Tokenizer", "Transformer"]),
+        .testTarget(name: "CircuitsTests", dependencies: ["TestSupport", "Circuits", "ACDC", "Checkpoint", "Transformer"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "ACDC", "Checkpoint", "Kernels"]),
     ]
 )

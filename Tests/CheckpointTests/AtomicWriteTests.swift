@@ -1,6 +1,7 @@
 import ACDC
 import Checkpoint
 import XCTest
+import TestSupport
 
 final class AtomicWriteTests: XCTestCase {
     func testWriteLeavesNoTemporaryFiles() throws {

@@ -1,6 +1,7 @@
 import ACDC
 import Checkpoint
 import XCTest
+import TestSupport
 
 final class CheckpointRoundTripTests: XCTestCase {
     func testRealisticCheckpointRoundTrips() throws {

@@ -3,24 +3,7 @@ import Checkpoint
 import Foundation
 import Kernels
 import XCTest
-
-/// A fresh directory per test, removed afterwards.
-final class ScratchDirectory {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "acdc-ckpt-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func listing() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-    }
-}
+import TestSupport
 
 enum SampleCheckpoints {
     /// A checkpoint shaped like a real mid-run GPT-2 ACDC run: thousands of

@@ -3,6 +3,7 @@ import Checkpoint
 import Foundation
 import Kernels
 import XCTest
+import TestSupport
 
 /// Every damaged or inconsistent file must become a CheckpointError naming
 /// the path: no crash, and nothing printed by HDF5 (checked on fresh threads,

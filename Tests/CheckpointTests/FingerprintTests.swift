@@ -2,6 +2,7 @@ import Checkpoint
 import Foundation
 import Kernels
 import XCTest
+import TestSupport
 
 final class FingerprintTests: XCTestCase {
     /// Fixed bytes, for the regression values below.

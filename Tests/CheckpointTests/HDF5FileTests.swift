@@ -1,5 +1,6 @@
 import Checkpoint
 import XCTest
+import TestSupport
 
 final class HDF5FileTests: XCTestCase {
     func testNumericDatasetsOfEveryTypeRoundTrip() throws {

@@ -2,6 +2,7 @@ import ACDC
 import Checkpoint
 import Foundation
 import XCTest
+import TestSupport
 
 /// The identities a resume checks: the model fingerprint follows every byte
 /// of config and weights, and the experiment's canonical serialisation is a

@@ -1,25 +1,14 @@
 import XCTest
+import TestSupport
 @testable import ACDC
 @testable import Circuits
 
 /// `acdc sweep` (and a few `acdc export` / `acdc eval` calls) through the
 /// built executable, as a user runs them.
 final class SweepEndToEndTests: XCTestCase {
-    /// Where the `acdc` binary of this build may be: next to the test bundle
-    /// in the build products directory, or $ACDC_EXECUTABLE.
-    static var executableCandidates: [String] {
-        var candidates: [String] = []
-        if let e = ProcessInfo.processInfo.environment["ACDC_EXECUTABLE"] { candidates.append(e) }
-        for p in [Bundle.main.bundlePath, Bundle(for: SweepEndToEndTests.self).bundlePath, CommandLine.arguments.first ?? ""] where !p.isEmpty {
-            candidates.append(((absolutePath(p) as NSString).deletingLastPathComponent as NSString).appendingPathComponent("acdc"))
-        }
-        return candidates + [repoRoot + "/.build/debug/acdc"]
-    }
-
     func acdc() throws -> String {
-        let candidates = SweepEndToEndTests.executableCandidates
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            XCTFail("acdc executable not found (looked at \(candidates.joined(separator: ", "))); run `swift build` first or set ACDC_EXECUTABLE")
+        guard let found = acdcExecutable else {
+            XCTFail("acdc executable not found (looked at \(acdcExecutableCandidates.joined(separator: ", "))); run `swift build` first or set ACDC_EXECUTABLE")
             throw ACDCError("acdc executable missing")
         }
         return found

@@ -1,36 +1,12 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Runs the built `acdc` executable as a child process, as a user would.
 enum ACDCProcess {
-    /// Repository root, from this file's location (Tests/EndToEndTests/…).
-    static let repoRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static func fixture(_ path: String) -> String { TestSupport.fixture(path) }
 
-    static func fixture(_ path: String) -> String { repoRoot + "/Tests/Fixtures/" + path }
-
-    /// The `acdc` binary of this build: `$ACDC_EXECUTABLE` if set, else beside
-    /// the test bundle in the build products directory (`swift test` builds
-    /// every product there), else `.build/debug/acdc` of the repository.
-    static let executable: String? = {
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["ACDC_EXECUTABLE"] { candidates.append(env) }
-        // Linux: the test bundle is an executable `….xctest` in the products
-        // directory; macOS: a `….xctest` bundle directory there.
-        func beside(_ path: String) -> String {
-            ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("acdc")
-        }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append(beside(bundle.bundlePath))
-        }
-        if let main = Bundle.main.executablePath { candidates.append(beside(main)) }
-        for arg in CommandLine.arguments.prefix(3) where arg.hasSuffix(".xctest") { candidates.append(beside(arg)) }
-        candidates.append(repoRoot + "/.build/debug/acdc")
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static var executable: String? { acdcExecutable }
 
     struct Outcome: CustomStringConvertible {
         let status: Int32
@@ -91,18 +67,11 @@ enum ACDCProcess {
     }
 }
 
-/// A fresh directory per test, removed afterwards.
-final class Scratch {
-    let path: String
+/// Run-directory scratch space: `ScratchDirectory` plus fixture copies.
+typealias Scratch = ScratchDirectory
 
-    init() {
-        path = NSTemporaryDirectory() + "acdc-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func sub(_ name: String) -> String { path + "/" + name }
+extension ScratchDirectory {
+    func sub(_ name: String) -> String { file(name) }
 
     /// Copies a fixture directory (experiment + model) here, so a test may change it.
     func copyFixture(_ name: String) throws -> String {

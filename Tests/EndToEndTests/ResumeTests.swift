@@ -3,6 +3,7 @@ import Checkpoint
 import Foundation
 import Kernels
 import XCTest
+import TestSupport
 
 /// A run killed with SIGKILL at any step and resumed (possibly killed again)
 /// ends exactly like the uninterrupted run: same circuit, same trace, same

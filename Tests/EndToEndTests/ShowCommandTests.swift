@@ -2,6 +2,7 @@ import ACDC
 import Checkpoint
 import Foundation
 import XCTest
+import TestSupport
 
 /// `acdc show` on a run in progress, a finished run, a sweep directory, and
 /// things that are neither.

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import ACDC
 import Transformer
 @testable import Tasks

@@ -1,18 +1,10 @@
 import Foundation
+import TestSupport
 import XCTest
 import ACDC
 import Tokenizer
 
-/// Repository root, from this file's location (Tests/TasksTests/…).
-let repoRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
 let tasksDir = repoRoot + "/tasks"
-
-func fixture(_ path: String) -> String { repoRoot + "/Tests/Fixtures/" + path }
 
 /// A JSON fixture as JSONValue.
 func loadJSON(_ path: String) throws -> JSONValue {

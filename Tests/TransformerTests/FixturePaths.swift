@@ -1,14 +1,11 @@
 import Foundation
+import TestSupport
 import Transformer
 
 /// Locates `Tests/Fixtures` from this source file, so tests run from a fresh
 /// clone (no dependency on /work/shared or the working directory).
 enum FixturePaths {
-    static let root: String = {
-        let here = URL(fileURLWithPath: #filePath)          // …/Tests/TransformerTests/FixturePaths.swift
-        return here.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures").path
-    }()
+    static let root = fixture("")
 
     static func path(_ parts: String...) -> String {
         parts.reduce(root) { ($0 as NSString).appendingPathComponent($1) }

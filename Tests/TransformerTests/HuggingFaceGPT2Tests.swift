@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Transformer
 
 /// Loads a Hugging Face GPT-2 directory (HF tensor names, Conv1D layout, tied
@@ -8,11 +9,7 @@ import XCTest
 /// Fixture: `Tests/Fixtures/hf-tiny-gpt2/`, made by `scripts/make_hf_gpt2_fixture.py`
 /// (random 2-layer GPT-2, d 64, 4 heads, n_inner 64, vocab 97, perturbed LN and biases).
 final class HuggingFaceGPT2Tests: XCTestCase {
-    static let repoRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // TransformerTests, Tests, <root>
-        return url
-    }()
+    static let repoRoot = URL(fileURLWithPath: TestSupport.repoRoot)
     static let fixture = repoRoot.appendingPathComponent("Tests/Fixtures/hf-tiny-gpt2")
 
     func testLogitsMatchTransformers() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Transformer
 
 /// The induction model in `tasks/induction/model/` was trained with a plain
@@ -8,11 +9,7 @@ import XCTest
 /// the exported weights with the same meaning: same logits as the PyTorch
 /// model, and it actually does induction on the task data.
 final class InductionModelTests: XCTestCase {
-    static let repoRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // TransformerTests, Tests, <root>
-        return url
-    }()
+    static let repoRoot = URL(fileURLWithPath: TestSupport.repoRoot)
     static let taskDir = repoRoot.appendingPathComponent("tasks/induction")
 
     func loadJSON(_ name: String) throws -> [String: Any] {

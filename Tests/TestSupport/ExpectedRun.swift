@@ -1,27 +1,17 @@
+import ACDC
 import Foundation
-@testable import ACDC
-import Transformer
-
-/// Repository root, found from this file's location (Tests/ACDCTests/…).
-let repoRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
-func fixture(_ path: String) -> String { repoRoot + "/Tests/Fixtures/" + path }
 
 /// One `expected/<run>.json` of a fixture case.
-struct ExpectedRun {
-    let name: String
-    let options: ACDCOptions
-    let presentEdges: [String]          // with |TYPE
-    let nonPlaceholderOnly: Bool
-    let countNoEdges: Int
-    let finalMetric: Double
-    let trace: [(edge: String, after: Double, result: Double, removed: Bool)]?
+public struct ExpectedRun {
+    public let name: String
+    public let options: ACDCOptions
+    public let presentEdges: [String]          // with |TYPE
+    public let nonPlaceholderOnly: Bool
+    public let countNoEdges: Int
+    public let finalMetric: Double
+    public let trace: [(edge: String, after: Double, result: Double, removed: Bool)]?
 
-    init(path: String) throws {
+    public init(path: String) throws {
         let j = try JSONValue.parse(Array(FileManager.default.contents(atPath: path)!))
         name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let o = j["options"]!
@@ -43,7 +33,7 @@ struct ExpectedRun {
         }
     }
 
-    static func all(in fixtureCase: String) throws -> [ExpectedRun] {
+    public static func all(in fixtureCase: String) throws -> [ExpectedRun] {
         let dir = fixture(fixtureCase + "/expected")
         return try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".json") }.sorted()
             .map { try ExpectedRun(path: dir + "/" + $0) }
