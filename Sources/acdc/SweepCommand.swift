@@ -29,14 +29,7 @@ struct SweepCommand: ParsableCommand {
         otherwise the commands to submit are printed.
         """)
 
-    @Option(help: "Experiment file (acdc-experiment/1 JSON).")
-    var experiment: String?
-
-    @Option(help: "Built-in task name, passed through to `acdc run --task`; its ground truth is the canonical circuit.")
-    var task: String?
-
-    @Option(help: "Use this model directory instead of the experiment's.")
-    var model: String?
+    @OptionGroup var source: ExperimentSource
 
     @Option(help: "Thresholds: a comma-separated list or log:START:END:COUNT.")
     var thresholds: String
@@ -68,7 +61,7 @@ struct SweepCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if (experiment == nil) == (task == nil) { throw ValidationError("give exactly one of --experiment FILE or --task NAME") }
+        if (source.experiment == nil) == (source.task == nil) { throw ValidationError("give exactly one of --experiment FILE or --task NAME") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
         if modifiers.removeRedundant && modifiers.zeroAblation { throw ValidationError("--remove-redundant cannot be combined with --zero-ablation") }
         if slurm && (arrayIndex != nil || summaryOnly) { throw ValidationError("--slurm cannot be combined with --array-index or --summary-only") }
@@ -77,19 +70,19 @@ struct SweepCommand: ParsableCommand {
     mutating func run() throws {
         let values = try ThresholdSpec.parse(thresholds)
         let outDir = absolutePath(out)
-        var source: [String] = experiment.map { ["--experiment", absolutePath($0)] } ?? ["--task", task!]
-        if let m = model { source += ["--model", absolutePath(m)] }
+        var sourceArguments: [String] = source.experiment.map { ["--experiment", absolutePath($0)] } ?? ["--task", source.task!]
+        if let m = source.model { sourceArguments += ["--model", absolutePath(m)] }
         let expected = SweepSpec.ExpectedOptions(metric: modifiers.metric, zeroAblation: modifiers.zeroAblation,
                                                  absValueThreshold: modifiers.absValueThreshold, indicesMode: modifiers.indicesMode,
                                                  namesMode: modifiers.namesMode, removeRedundant: modifiers.removeRedundant)
-        let spec = SweepSpec(sourceArguments: source, expected: expected, thresholds: values, outDir: outDir)
+        let spec = SweepSpec(sourceArguments: sourceArguments, expected: expected, thresholds: values, outDir: outDir)
         let exe = SweepCommand.executablePath()
         let quiet = self.quiet
         let report: (String) -> Void = { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
         do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
             throw ACDCError("\(outDir): cannot create sweep directory (\(error.localizedDescription))")
         }
-        let canonicalFile = try canonical.map(absolutePath) ?? task.flatMap { try taskCanonicalFile($0, outDir: outDir) }
+        let canonicalFile = try canonical.map(absolutePath) ?? source.task.flatMap { try taskCanonicalFile($0, outDir: outDir) }
         // Read the canonical circuit up front: a bad file should fail before hours of runs.
         let canonicalCircuit = try canonicalFile.map { try CanonicalCircuit(path: $0) }
 
@@ -125,7 +118,7 @@ struct SweepCommand: ParsableCommand {
 
     /// The task, or the experiment file's name (its directory's for a plain experiment.json).
     var sweepName: String {
-        guard let e = experiment else { return task! }
+        guard let e = source.experiment else { return source.task! }
         let stem = ((e as NSString).lastPathComponent as NSString).deletingPathExtension
         let dir = ((absolutePath(e) as NSString).deletingLastPathComponent as NSString).lastPathComponent
         return stem == "experiment" && !dir.isEmpty ? dir : stem
@@ -175,7 +168,6 @@ struct SweepCommand: ParsableCommand {
     /// docstring derive theirs from the model's shape), written into the sweep
     /// directory as an edge list so Slurm jobs and later summaries read the same file.
     func taskCanonicalFile(_ name: String, outDir: String) throws -> String? {
-        let source = try ExperimentSource.parse(["--task", name] + (model.map { ["--model", absolutePath($0)] } ?? []))
         guard let edges = try source.canonicalCircuit() else { return nil }
         let path = outDir + "/canonical_circuit.txt"
         try AtomicFile.write("# canonical circuit of task \(name)\n" + edges.sorted().joined(separator: "\n") + "\n", to: path)
