@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 import TestSupport
 import Transformer
 
@@ -54,4 +55,20 @@ struct Disagreement: CustomStringConvertible {
     }
 
     var description: String { "|Δ| \(absDiff) (scaled \(ratio)) at flat index \(index): got \(got), want \(want)" }
+}
+
+/// Largest |ours − expected| over logits `[B·T·V]` against a nested `[B][T][V]`
+/// list saved from PyTorch; asserts every expected row has V entries.
+func maxLogitDifference(_ logits: [Float], expected: [[[Double]]], seqLen T: Int, vocab V: Int,
+                        file: StaticString = #filePath, line: UInt = #line) -> Double {
+    var worst: Double = 0
+    for b in 0..<expected.count {
+        for t in 0..<T {
+            XCTAssertEqual(expected[b][t].count, V, file: file, line: line)
+            for v in 0..<min(V, expected[b][t].count) {
+                worst = max(worst, abs(Double(logits[(b * T + t) * V + v]) - expected[b][t][v]))
+            }
+        }
+    }
+    return worst
 }

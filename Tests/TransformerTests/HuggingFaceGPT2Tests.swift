@@ -39,16 +39,7 @@ final class HuggingFaceGPT2Tests: XCTestCase {
             // 1e-4 absolute is well above that noise and far below any layout bug
             // (a wrong Q/K/V split, transposed Conv1D or swapped LN weight/bias
             // moves the logits by O(1)).
-            var worst: Double = 0
-            for b in 0..<rows.count {
-                for t in 0..<T {
-                    XCTAssertEqual(expected[b][t].count, V)
-                    for v in 0..<V {
-                        let diff = abs(Double(logits[(b * T + t) * V + v]) - expected[b][t][v])
-                        worst = max(worst, diff)
-                    }
-                }
-            }
+            let worst = maxLogitDifference(logits, expected: expected, seqLen: T, vocab: V)
             XCTAssertLessThan(worst, 1e-4, "batch \(bi): max |swift - transformers| = \(worst)")
         }
     }

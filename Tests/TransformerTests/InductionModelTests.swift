@@ -42,15 +42,7 @@ final class InductionModelTests: XCTestCase {
         // differences of a few 1e-6 on logits of magnitude ~10. 1e-4 absolute
         // is far above that noise and far below what a misread weight layout
         // (e.g. W_Q/W_O head axis, missing b_O, wrong mask) would cause.
-        var worst: Double = 0
-        for b in 0..<rows.count {
-            for t in 0..<T {
-                XCTAssertEqual(expected[b][t].count, V)
-                for v in 0..<V {
-                    worst = max(worst, abs(Double(logits[(b * T + t) * V + v]) - expected[b][t][v]))
-                }
-            }
-        }
+        let worst = maxLogitDifference(logits, expected: expected, seqLen: T, vocab: V)
         XCTAssertLessThan(worst, 1e-4, "max |swift - pytorch| = \(worst)")
     }
 
