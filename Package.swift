@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Tasks", dependencies: ["ACDC", "Tokenizer", "Transformer"]),
         .target(name: "Circuits", dependencies: ["ACDC", "Checkpoint", "Transformer"]),
         .executableTarget(name: "acdc", dependencies: [
-            "ACDC", "Checkpoint", "Circuits", "Tasks", "Transformer", "Tokenizer", "Kernels",
+            "ACDC", "Checkpoint", "Circuits", "Tasks", "Transformer", "Tokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels"]),

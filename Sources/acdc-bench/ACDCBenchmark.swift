@@ -1,6 +1,5 @@
 import ACDC
 import Foundation
-import Kernels
 import Transformer
 
 /// `acdc-bench acdc`: a full ACDC run on the GPT-2-small-shaped random model
@@ -18,7 +17,6 @@ struct ACDCBenchmark {
     var reference = false
 
     func run() throws {
-        BLASThreads.set(1)
         let c = RandomGPT2.config(layers: layers)
         let model = try RandomGPT2.make(config: c, seed: seed)
         let clean = try RandomGPT2.tokens(rows: batch, seqLen: seqLen, vocab: c.dVocab, seed: seed + 1)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Kernels
 
 @main
 struct ACDCCommand: ParsableCommand {
@@ -16,17 +15,4 @@ struct ACDCCommand: ParsableCommand {
         """,
         subcommands: [RunCommand.self, ResumeCommand.self, ShowCommand.self, ExportCommand.self, EvalCommand.self,
                       SweepCommand.self, TaskCommand.self])
-
-    /// One BLAS thread: the small GEMMs of ACDC's evaluations lose to thread
-    /// hand-off, and a fixed thread count keeps sgemm's summation order, and so
-    /// every metric value, identical from run to run and across resumes.
-    static func main() {
-        BLASThreads.set(1)
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            exit(withError: error)
-        }
-    }
 }
