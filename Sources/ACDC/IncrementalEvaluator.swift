@@ -121,6 +121,28 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// running sum in double rarely rounds differently from the canonical one).
     var runningSumBias = 0.0
 
+    /// This trial's last canonical receiver value per layout ([0] metric rows,
+    /// [1] all rows). The canonical value is a function of the base x̃ and the
+    /// list of present senders alone, so receivers that agree on both share it
+    /// bit for bit: typically the q/k/v inputs of all heads of a layer, whose
+    /// edge sets ACDC tends to prune alike. Valid while none of its senders
+    /// changed after it was computed; cleared at every trial's start (a
+    /// discarded trial's sender values must not leak into the next).
+    private struct ValueMemo {
+        var base: ObjectIdentifier?
+        var senders: [Int] = []
+        var stamp = 0
+        var generation = 0
+        let buffer: FloatBuffer
+    }
+    private var valueMemo: [ValueMemo]
+    private var memoGeneration = 0
+    /// The layer-normalised head input of a memoised value, per layout: LN₁
+    /// is shared by every head and by q, k and v (shortformer models add
+    /// positions to q and k only, so there v is kept apart).
+    private struct NormMemo { var generation = -1; var layer = -1; var kindClass = -1; let buffer: FloatBuffer }
+    private var normMemo: [NormMemo]
+
     // Work buffers.
     private let attnScale: Float
     private let xBuf: FloatBuffer, normBuf: FloatBuffer, hiddenBuf: FloatBuffer, patternBuf: FloatBuffer
@@ -253,6 +275,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
         trialHotX = FloatBuffer(BT * d)
         attnScale = c.useAttnScale ? 1 / Float(c.dHead).squareRoot() : 1
         xBuf = FloatBuffer(BT * d); normBuf = FloatBuffer(BT * d); hiddenBuf = FloatBuffer(BT * (c.dMLP ?? 1))
+        valueMemo = [ValueMemo(buffer: FloatBuffer(rows.count * d)), ValueMemo(buffer: FloatBuffer(BT * d))]
+        normMemo = [NormMemo(buffer: FloatBuffer(rows.count * d)), NormMemo(buffer: FloatBuffer(BT * d))]
         patternBuf = FloatBuffer(T); zBuf = FloatBuffer(BT * dh)
         outNorm = FloatBuffer(rows.count * d)
         logitsBuf = FloatBuffer(rows.count * c.dVocabOut)
@@ -387,6 +411,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private func trial(_ mask: [Bool], canonical: Bool) -> Double {
         let fresh = committedMask.isEmpty
         prefixCache.removeAll { $0.provisional }   // sums from a discarded trial
+        for i in valueMemo.indices { valueMemo[i].base = nil }
         discardTrial()
         for i in senderChanged.indices { senderChanged[i] = false; directDirty[i] = false }
         if !fresh {
@@ -419,11 +444,13 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         profile.add(\.receivers, &t0)
                         defer { profile.add(\.heads, &t0) }
                         let positions = x == .q && rows.count != BT ? rows.map { $0 % T } : nil
-                        let norm = normBuf.pointer
+                        let (norm, normalized) = normalizedInputSlot(for: input, layer: l, kind: x)
                         forEachRowPart(n) { part in
-                            m.normalizeHeadInput(layer: l, kind: x, input + part.lowerBound * d, rows: part.count, stride: d, seqLen: T,
-                                                 out: norm + part.lowerBound * d, positions: positions.map { Array($0[part]) }
-                                                     ?? part.map { $0 % T })
+                            if !normalized {
+                                m.normalizeHeadInput(layer: l, kind: x, input + part.lowerBound * d, rows: part.count, stride: d, seqLen: T,
+                                                     out: norm + part.lowerBound * d, positions: positions.map { Array($0[part]) }
+                                                         ?? part.map { $0 % T })
+                            }
                             m.projectHead(layer: l, head: h, kind: x, normalized: norm + part.lowerBound * d, rows: part.count,
                                           out: out + part.lowerBound * dh, ldOut: dh)
                         }
@@ -568,10 +595,38 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 return UnsafePointer(trialHotX.pointer)
             }
         }
-        canonicalSum(r, mask, into: sumBuf.pointer)
-        roundSum(lay.base.pointer, sumBuf.pointer, into: xBuf.pointer, count: lay.count)
         ctx.canonicalReceivers.append(r)
-        return UnsafePointer(xBuf.pointer)
+        let slot = lay.packed ? 0 : 1
+        var senders: [Int] = []
+        for (k, e) in rc.edges.enumerated() where mask[e] { senders.append(rc.parents[k]) }
+        let memo = valueMemo[slot]
+        if memo.base == ObjectIdentifier(lay.base) && memo.senders == senders
+            && senders.allSatisfy({ currentStamp($0) < memo.stamp }) {
+            return UnsafePointer(memo.buffer.pointer)
+        }
+        canonicalSum(r, mask, into: sumBuf.pointer)
+        roundSum(lay.base.pointer, sumBuf.pointer, into: memo.buffer.pointer, count: lay.count)
+        clock += 1; memoGeneration += 1
+        valueMemo[slot] = ValueMemo(base: ObjectIdentifier(lay.base), senders: senders, stamp: clock,
+                                    generation: memoGeneration, buffer: memo.buffer)
+        return UnsafePointer(memo.buffer.pointer)
+    }
+
+    /// Where a head input's layer-normalised rows go, and whether they are
+    /// already there: for a memoised receiver value, its layout's `normMemo`
+    /// (filled once per value, layer and kind class); otherwise `normBuf`.
+    private func normalizedInputSlot(for input: UnsafePointer<Float>, layer: Int, kind: QKV)
+        -> (UnsafeMutablePointer<Float>, Bool) {
+        guard let slot = valueMemo.indices.first(where: { valueMemo[$0].base != nil && UnsafePointer(valueMemo[$0].buffer.pointer) == input })
+        else { return (normBuf.pointer, false) }
+        let kindClass = m.config.positionalEmbedding == .shortformer && kind == .v ? 1 : 0
+        let generation = valueMemo[slot].generation
+        let buffer = normMemo[slot].buffer
+        if normMemo[slot].generation == generation && normMemo[slot].layer == layer && normMemo[slot].kindClass == kindClass {
+            return (buffer.pointer, true)
+        }
+        normMemo[slot] = NormMemo(generation: generation, layer: layer, kindClass: kindClass, buffer: buffer)
+        return (buffer.pointer, false)
     }
 
     /// The receiver's row layout in this trial: packed on the metric rows or on all rows.
@@ -703,9 +758,12 @@ public struct Profile: Sendable, CustomStringConvertible {
         since = t
     }
 
-    public var description: String {
-        func f(_ x: Double) -> String { String(format: "%.1f", x) }
-        return "receivers \(f(receivers)) s, heads \(f(heads)) s (\(headUnits) recomputed), MLPs \(f(mlps)) s (\(mlpUnits)), "
-            + "unembed \(f(unembed)) s, metric \(f(metric)) s (\(metrics) metric values), step-end canonicalisation \(f(canonicalize)) s (\(canonicalTrials), included above)"
+    public var description: String { description(scale: 1, unit: "s") }
+
+    /// The phases' times multiplied by `scale` and labelled `unit` (e.g. 1000, "ms").
+    public func description(scale: Double, unit: String) -> String {
+        func f(_ x: Double) -> String { String(format: "%.1f", x * scale) + " " + unit }
+        return "receivers \(f(receivers)), heads \(f(heads)) (\(headUnits) recomputed), MLPs \(f(mlps)) (\(mlpUnits)), "
+            + "unembed \(f(unembed)), metric \(f(metric)) (\(metrics) metric values), step-end canonicalisation \(f(canonicalize)) (\(canonicalTrials), included above)"
     }
 }
