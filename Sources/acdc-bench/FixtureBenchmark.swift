@@ -8,12 +8,17 @@ import Foundation
 /// the fastest wall time kept; the process's own CPU time (user + system
 /// of the child, from wait4) is shown too, since on a shared machine wall
 /// time includes waiting for a core.
+///
+/// The engine columns run the same search inside this process
+/// (`InProcessBenchmark`: model load + setup + search, best of the repeats):
+/// the span the reference's own timing covers, without our process start
+/// and run-directory files.
 struct FixtureBenchmark {
     var fixtures = "Tests/Fixtures"
     var acdc = ".build/release/acdc"
     var repeats = 3
 
-    struct Row { var name: String; var wall: Double; var cpu: Double; var reference: Double; var evaluations: Int; var edgesMatch: Bool }
+    struct Row { var name: String; var wall: Double; var cpu: Double; var engine: Double; var reference: Double; var evaluations: Int; var edgesMatch: Bool }
 
     func run() throws {
         guard FileManager.default.isExecutableFile(atPath: acdc) else { throw ACDCError("\(acdc): acdc executable not found (build it with scripts/setup)") }
@@ -22,7 +27,8 @@ struct FixtureBenchmark {
         var rows: [Row] = []
         let scratch = NSTemporaryDirectory() + "acdc-bench-\(getpid())"
         defer { try? fm.removeItem(atPath: scratch) }
-        print(pad("run", 38) + pad("ours s", 9) + pad("cpu s", 9) + pad("ref s", 9) + pad("ratio", 9) + pad("eval/s", 9) + "edges")
+        print(pad("run", 38) + pad("ours s", 9) + pad("cpu s", 9) + pad("ref s", 9) + pad("ratio", 9) + pad("eval/s", 9)
+              + pad("engine s", 10) + pad("ratio", 9) + "edges")
         for c in cases {
             let dir = "\(fixtures)/\(c)"
             guard fm.fileExists(atPath: "\(dir)/experiment.json"),
@@ -46,18 +52,33 @@ struct FixtureBenchmark {
                 let evaluations = Int(summary["evaluations"]?.double ?? 0)
                 let ours = try RunRecord.load(path: "\(scratch)/\(c)-\(r)/result.json")
                 let match = sameEdges(ours: ours, expected: expected)
-                let row = Row(name: "\(c)/\(r.dropLast(5))", wall: best.wall, cpu: best.cpu, reference: ref, evaluations: evaluations, edgesMatch: match)
+                let exp = try Experiment.load(path: "\(dir)/experiment.json")
+                let engine = try InProcessBenchmark.measure(exp, options: try options(o), repeats: repeats).total
+                let row = Row(name: "\(c)/\(r.dropLast(5))", wall: best.wall, cpu: best.cpu, engine: engine, reference: ref,
+                              evaluations: evaluations, edgesMatch: match)
                 rows.append(row)
                 print(pad(row.name, 38) + pad(format(row.wall, 3), 9) + pad(format(row.cpu, 3), 9) + pad(format(ref, 2), 9)
                       + pad(format(ref / row.wall, 0) + "x", 9) + pad(format(Double(evaluations) / row.wall, 0), 9)
+                      + pad(format(engine, 4), 10) + pad(format(ref / engine, 0) + "x", 9)
                       + (match ? "same as reference" : "DIFFERENT"))
             }
         }
         let slow = rows.filter { $0.reference >= 2 }
         let worst = slow.map { $0.reference / $0.wall }.min() ?? .nan
+        let worstEngine = slow.map { $0.reference / $0.engine }.min() ?? .nan
         print("\n\(rows.count) runs, \(rows.filter(\.edgesMatch).count) with the reference's edge set; "
-              + "runs whose reference took >= 2 s: \(slow.count), smallest ratio \(format(worst, 0))x "
-              + (worst >= 100 ? "(target >= 100x met)" : "(below the 100x target)"))
+              + "runs whose reference took >= 2 s: \(slow.count), smallest ratio \(format(worst, 0))x whole process "
+              + (worst >= 100 ? "(target >= 100x met)" : "(below the 100x target)")
+              + ", \(format(worstEngine, 0))x engine alone")
+    }
+
+    /// A fixture's `options` object as `ACDCOptions`.
+    func options(_ o: JSONValue) throws -> ACDCOptions {
+        guard let threshold = o["threshold"]?.double, let metric = o["metric"]?.string else { throw ACDCError("fixture options lack threshold or metric") }
+        func mode(_ key: String) -> ACDCOptions.IterationMode { ACDCOptions.IterationMode(rawValue: o[key]?.string ?? "normal") ?? .normal }
+        return ACDCOptions(threshold: threshold, metric: metric, zeroAblation: o["zero_ablation"]?.bool == true,
+                           absValueThreshold: o["abs_value_threshold"]?.bool == true, indicesMode: mode("indices_mode"),
+                           namesMode: mode("names_mode"), removeRedundant: o["remove_redundant"]?.bool == true)
     }
 
     /// Tracr fixtures list only the non-placeholder edges.

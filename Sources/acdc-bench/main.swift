@@ -1,3 +1,4 @@
+import ACDC
 import Foundation
 
 /// acdc-bench: performance measurements of the engine.
@@ -6,6 +7,7 @@ import Foundation
 let usage = """
 usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
        acdc-bench fixtures [--fixtures DIR] [--acdc PATH] [--repeats N]
+       acdc-bench inprocess --experiment FILE [--threshold T] [--metric NAME] [--zero-ablation] [--repeats N]
        acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
 """
 
@@ -86,6 +88,29 @@ case "fixtures":
         default: fail("unknown option \(flag)")
         }
     }
+    do { try bench.run() } catch { fail("\(error)") }
+case "inprocess":
+    var bench = InProcessBenchmark()
+    var zero = false, threshold = 0.005, metric = "kl_div"
+    while !args.isEmpty {
+        let flag = args.removeFirst()
+        if flag == "--zero-ablation" { zero = true; continue }
+        guard !args.isEmpty else { fail("\(flag) needs a value") }
+        let value = args.removeFirst()
+        switch flag {
+        case "--experiment": bench.experiment = value
+        case "--metric": metric = value
+        case "--threshold":
+            guard let v = Double(value), v.isFinite, v >= 0 else { fail("--threshold: expected a non-negative number") }
+            threshold = v
+        case "--repeats":
+            guard let v = Int(value), v > 0 else { fail("--repeats: expected a positive integer") }
+            bench.repeats = v
+        default: fail("unknown option \(flag)")
+        }
+    }
+    if bench.experiment.isEmpty { fail("inprocess needs --experiment FILE") }
+    bench.options = ACDCOptions(threshold: threshold, metric: metric, zeroAblation: zero)
     do { try bench.run() } catch { fail("\(error)") }
 case "-h", "--help", "help":
     print(usage)
