@@ -1,3 +1,4 @@
+import ACDC
 import Checkpoint
 import Foundation
 
@@ -12,10 +13,17 @@ import Foundation
 /// write behind the search, and each write is still atomic (temp, fsync,
 /// rename). `flush()` waits until the latest submission is on disk; the run
 /// calls it before the result and before any deliberate stop.
+///
+/// The run directory's other files (experiment.json first, result.json
+/// last) go through the same queue with `submitFile`: written atomically, in
+/// submission order with the checkpoints and never superseded, so the
+/// directory sees the run's events in order while the search waits for none
+/// of their fsyncs.
 final class CheckpointWriter: @unchecked Sendable {
+    private enum Job { case checkpoint(RunCheckpoint), file(path: String, bytes: [UInt8]) }
     private let path: String
     private let condition = NSCondition()
-    private var pending: RunCheckpoint?
+    private var queue: [Job] = []
     private var writing = false
     private var failure: Error?
     private var closed = false
@@ -34,15 +42,24 @@ final class CheckpointWriter: @unchecked Sendable {
     func submit(_ checkpoint: RunCheckpoint) throws {
         condition.lock(); defer { condition.unlock() }
         if let failure { throw failure }
-        pending = checkpoint
+        if case .checkpoint = queue.last { queue[queue.count - 1] = .checkpoint(checkpoint) } else { queue.append(.checkpoint(checkpoint)) }
         condition.broadcast()
     }
 
-    /// Waits until every submitted checkpoint is written (or superseded and the
-    /// newest written); rethrows a write failure.
+    /// Queues a whole file, written (`AtomicFile`) after everything submitted
+    /// before it and before anything submitted after it.
+    func submitFile(_ bytes: [UInt8], to path: String) throws {
+        condition.lock(); defer { condition.unlock() }
+        if let failure { throw failure }
+        queue.append(.file(path: path, bytes: bytes))
+        condition.broadcast()
+    }
+
+    /// Waits until every submitted checkpoint and file is written (superseded
+    /// checkpoints aside); rethrows a write failure.
     func flush() throws {
         condition.lock(); defer { condition.unlock() }
-        while (pending != nil || writing) && failure == nil { condition.wait() }
+        while (!queue.isEmpty || writing) && failure == nil { condition.wait() }
         if let failure { throw failure }
     }
 
@@ -57,13 +74,18 @@ final class CheckpointWriter: @unchecked Sendable {
     private func loop() {
         condition.lock()
         while true {
-            while pending == nil && !closed { condition.wait() }
-            guard let next = pending else { break }   // closed with nothing queued
-            pending = nil
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty { break }    // closed with nothing queued
+            let job = queue.removeFirst()
             writing = true
             condition.unlock()
             var error: Error?
-            do { try CheckpointStore.write(next, to: path) } catch let e { error = e }
+            do {
+                switch job {
+                case .checkpoint(let c): try CheckpointStore.write(c, to: path)
+                case .file(let p, let bytes): try AtomicFile.write(bytes, to: p)
+                }
+            } catch let e { error = e }
             condition.lock()
             writing = false
             if let error, failure == nil { failure = error }

@@ -19,7 +19,7 @@ final class CheckpointedRun {
 
     private let edgeNames: [String]
     private var stepsThisSession = 0
-    private let writer: CheckpointWriter
+    fileprivate let writer: CheckpointWriter
 
     init(run: ACDCRun, directory: RunDirectory, identity: RunIdentity, evaluatorKind: EvaluatorKind,
          earlierSeconds: Double, sessionStart: Date) {
@@ -56,9 +56,10 @@ final class CheckpointedRun {
                 throw ACDCError("\(stale): cannot remove the previous run's file (\(error.localizedDescription))")
             }
         }
-        try AtomicFile.write(RunIdentity.canonicalExperiment(experiment), to: directory.experiment)
         let session = CheckpointedRun(run: run, directory: directory, identity: identity, evaluatorKind: kind,
                                       earlierSeconds: 0, sessionStart: sessionStart)
+        // Written by the writer thread, before the first checkpoint.
+        try session.writer.submitFile(Array(RunIdentity.canonicalExperiment(experiment).utf8), to: directory.experiment)
         session.killAfterSteps = killAfterSteps
         try session.writeCheckpoint()
         return session
@@ -93,10 +94,11 @@ final class CheckpointedRun {
     /// Writes `result.json` for the finished run and returns it; the final
     /// checkpoint is on disk first.
     func writeResult() throws -> RunRecord {
-        try writer.close()
         let record = RunRecord(run: run, experimentPath: identity.experimentPath, modelPath: identity.modelPath,
                                seconds: elapsedSeconds)
-        try AtomicFile.write(record.json().serialized(indent: 1) + "\n", to: directory.result)
+        // Encoded while the last checkpoint is still being written; on disk after it.
+        try writer.submitFile(Array((record.json().serialized(indent: 1) + "\n").utf8), to: directory.result)
+        try writer.close()
         return record
     }
 }

@@ -16,7 +16,7 @@ struct TaskCommand: ParsableCommand {
         subcommands: [List.self, Export.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the standard tasks.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the standard tasks.")
 
         func run() throws {
             let width = TaskCatalog.all.map(\.name.count).max() ?? 0
@@ -31,6 +31,7 @@ struct TaskCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Print a task as an acdc-experiment/1 file on stdout.",
             discussion: """
             The model path in the file is absolute, so the file loads from anywhere: \
