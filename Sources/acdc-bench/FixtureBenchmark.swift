@@ -36,12 +36,13 @@ struct FixtureBenchmark {
             for r in runs.sorted() where r.hasSuffix(".json") {
                 let expected = try RunRecord.load(path: "\(dir)/expected/\(r)")
                 guard let o = expected["options"], let ref = expected["reference_seconds"]?.double else { continue }
-                var args = ["run", "--experiment", "\(dir)/experiment.json", "--threshold", "\(o["threshold"]!.double!)",
-                            "--metric", o["metric"]!.string!, "--out", "\(scratch)/\(c)-\(r)", "--overwrite", "--json"]
-                if o["zero_ablation"]?.bool == true { args.append("--zero-ablation") }
-                if o["abs_value_threshold"]?.bool == true { args.append("--abs-value-threshold") }
-                if o["remove_redundant"]?.bool == true { args.append("--remove-redundant") }
-                args += ["--indices-mode", o["indices_mode"]?.string ?? "normal", "--names-mode", o["names_mode"]?.string ?? "normal"]
+                let options = try ACDCOptions(json: o) { ACDCError("\(dir)/expected/\(r): \($0)") }
+                var args = ["run", "--experiment", "\(dir)/experiment.json", "--threshold", "\(options.threshold)",
+                            "--metric", options.metric, "--out", "\(scratch)/\(c)-\(r)", "--overwrite", "--json"]
+                if options.zeroAblation { args.append("--zero-ablation") }
+                if options.absValueThreshold { args.append("--abs-value-threshold") }
+                if options.removeRedundant { args.append("--remove-redundant") }
+                args += ["--indices-mode", options.indicesMode.rawValue, "--names-mode", options.namesMode.rawValue]
                 var best = (wall: Double.infinity, cpu: Double.infinity)
                 var summary = JSONValue.null
                 for _ in 0..<repeats {
@@ -53,7 +54,7 @@ struct FixtureBenchmark {
                 let ours = try RunRecord.load(path: "\(scratch)/\(c)-\(r)/result.json")
                 let match = sameEdges(ours: ours, expected: expected)
                 let exp = try Experiment.load(path: "\(dir)/experiment.json")
-                let engine = try InProcessBenchmark.measure(exp, options: try options(o), repeats: repeats).total
+                let engine = try InProcessBenchmark.measure(exp, options: options, repeats: repeats).total
                 let row = Row(name: "\(c)/\(r.dropLast(5))", wall: best.wall, cpu: best.cpu, engine: engine, reference: ref,
                               evaluations: evaluations, edgesMatch: match)
                 rows.append(row)
@@ -70,15 +71,6 @@ struct FixtureBenchmark {
               + "runs whose reference took >= 2 s: \(slow.count), smallest ratio \(format(worst, 0))x whole process "
               + (worst >= 100 ? "(target >= 100x met)" : "(below the 100x target)")
               + ", \(format(worstEngine, 0))x engine alone")
-    }
-
-    /// A fixture's `options` object as `ACDCOptions`.
-    func options(_ o: JSONValue) throws -> ACDCOptions {
-        guard let threshold = o["threshold"]?.double, let metric = o["metric"]?.string else { throw ACDCError("fixture options lack threshold or metric") }
-        func mode(_ key: String) -> ACDCOptions.IterationMode { ACDCOptions.IterationMode(rawValue: o[key]?.string ?? "normal") ?? .normal }
-        return ACDCOptions(threshold: threshold, metric: metric, zeroAblation: o["zero_ablation"]?.bool == true,
-                           absValueThreshold: o["abs_value_threshold"]?.bool == true, indicesMode: mode("indices_mode"),
-                           namesMode: mode("names_mode"), removeRedundant: o["remove_redundant"]?.bool == true)
     }
 
     /// Tracr fixtures list only the non-placeholder edges.
