@@ -12,7 +12,7 @@ import Transformer
 /// also gives `perf record` a loop long enough to attribute.
 struct InProcessBenchmark {
     var experiment = ""
-    var options = ACDCOptions(threshold: 0.005, metric: "kl_div", zeroAblation: true)
+    var options = ACDCOptions(threshold: 0.005, metric: "kl_div")
     var repeats = 20
 
     /// Best times (over the repeats) of each phase of one run, and what the last run found.

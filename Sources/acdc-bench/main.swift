@@ -20,24 +20,39 @@ var args = Array(CommandLine.arguments.dropFirst())
 guard let command = args.first else { fail("missing subcommand") }
 args.removeFirst()
 
+/// Hands `args` to `handle` as `--flag value` pairs; a flag in `switches`
+/// takes no value and comes with nil.
+func forEachFlag(_ args: [String], switches: Set<String> = [], _ handle: (String, String?) -> Void) {
+    var args = args
+    while !args.isEmpty {
+        let flag = args.removeFirst()
+        if switches.contains(flag) { handle(flag, nil); continue }
+        guard !args.isEmpty else { fail("\(flag) needs a value") }
+        handle(flag, args.removeFirst())
+    }
+}
+
+func positiveInt(_ flag: String, _ value: String) -> Int {
+    guard let v = Int(value), v > 0 else { fail("\(flag): expected a positive integer, got '\(value)'") }
+    return v
+}
+
+func nonNegativeDouble(_ flag: String, _ value: String) -> Double {
+    guard let v = Double(value), v.isFinite, v >= 0 else { fail("\(flag): expected a non-negative number, got '\(value)'") }
+    return v
+}
+
 switch command {
 case "forward":
     var bench = ForwardBenchmark()
-    while !args.isEmpty {
-        let flag = args.removeFirst()
-        if flag == "--breakdown" { bench.breakdown = true; continue }
-        guard !args.isEmpty else { fail("\(flag) needs a value") }
-        let value = args.removeFirst()
-        func int() -> Int {
-            guard let v = Int(value), v > 0 else { fail("\(flag): expected a positive integer, got '\(value)'") }
-            return v
-        }
+    forEachFlag(args, switches: ["--breakdown"]) { flag, value in
+        guard let value else { bench.breakdown = true; return }
         switch flag {
-        case "--runs": bench.runs = int()
-        case "--batch": bench.batch = int()
-        case "--seq": bench.seqLen = int()
-        case "--layers": bench.layers = int()
-        case "--seed": bench.seed = UInt64(int())
+        case "--runs": bench.runs = positiveInt(flag, value)
+        case "--batch": bench.batch = positiveInt(flag, value)
+        case "--seq": bench.seqLen = positiveInt(flag, value)
+        case "--layers": bench.layers = positiveInt(flag, value)
+        case "--seed": bench.seed = UInt64(positiveInt(flag, value))
         case "--threads":
             let ts = value.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
             guard !ts.isEmpty else { fail("--threads: expected e.g. 1,2") }
@@ -49,68 +64,43 @@ case "forward":
     do { try bench.run() } catch { fail("\(error)") }
 case "acdc":
     var bench = ACDCBenchmark()
-    while !args.isEmpty {
-        let flag = args.removeFirst()
-        if flag == "--reference" { bench.reference = true; continue }
-        guard !args.isEmpty else { fail("\(flag) needs a value") }
-        let value = args.removeFirst()
-        func int() -> Int {
-            guard let v = Int(value), v > 0 else { fail("\(flag): expected a positive integer, got '\(value)'") }
-            return v
-        }
-        func double() -> Double {
-            guard let v = Double(value), v.isFinite, v >= 0 else { fail("\(flag): expected a non-negative number, got '\(value)'") }
-            return v
-        }
+    forEachFlag(args, switches: ["--reference"]) { flag, value in
+        guard let value else { bench.reference = true; return }
         switch flag {
-        case "--batch": bench.batch = int()
-        case "--seq": bench.seqLen = int()
-        case "--layers": bench.layers = int()
-        case "--seed": bench.seed = UInt64(int())
-        case "--threshold": bench.threshold = double()
-        case "--budget": bench.budget = double()
+        case "--batch": bench.batch = positiveInt(flag, value)
+        case "--seq": bench.seqLen = positiveInt(flag, value)
+        case "--layers": bench.layers = positiveInt(flag, value)
+        case "--seed": bench.seed = UInt64(positiveInt(flag, value))
+        case "--threshold": bench.threshold = nonNegativeDouble(flag, value)
+        case "--budget": bench.budget = nonNegativeDouble(flag, value)
         default: fail("unknown option \(flag)")
         }
     }
     do { try bench.run() } catch { fail("\(error)") }
 case "fixtures":
     var bench = FixtureBenchmark()
-    while !args.isEmpty {
-        let flag = args.removeFirst()
-        guard !args.isEmpty else { fail("\(flag) needs a value") }
-        let value = args.removeFirst()
+    forEachFlag(args) { flag, value in
         switch flag {
-        case "--fixtures": bench.fixtures = value
-        case "--acdc": bench.acdc = value
-        case "--repeats":
-            guard let v = Int(value), v > 0 else { fail("--repeats: expected a positive integer") }
-            bench.repeats = v
+        case "--fixtures": bench.fixtures = value!
+        case "--acdc": bench.acdc = value!
+        case "--repeats": bench.repeats = positiveInt(flag, value!)
         default: fail("unknown option \(flag)")
         }
     }
     do { try bench.run() } catch { fail("\(error)") }
 case "inprocess":
     var bench = InProcessBenchmark()
-    var zero = false, threshold = 0.005, metric = "kl_div"
-    while !args.isEmpty {
-        let flag = args.removeFirst()
-        if flag == "--zero-ablation" { zero = true; continue }
-        guard !args.isEmpty else { fail("\(flag) needs a value") }
-        let value = args.removeFirst()
+    forEachFlag(args, switches: ["--zero-ablation"]) { flag, value in
+        guard let value else { bench.options.zeroAblation = true; return }
         switch flag {
         case "--experiment": bench.experiment = value
-        case "--metric": metric = value
-        case "--threshold":
-            guard let v = Double(value), v.isFinite, v >= 0 else { fail("--threshold: expected a non-negative number") }
-            threshold = v
-        case "--repeats":
-            guard let v = Int(value), v > 0 else { fail("--repeats: expected a positive integer") }
-            bench.repeats = v
+        case "--metric": bench.options.metric = value
+        case "--threshold": bench.options.threshold = nonNegativeDouble(flag, value)
+        case "--repeats": bench.repeats = positiveInt(flag, value)
         default: fail("unknown option \(flag)")
         }
     }
     if bench.experiment.isEmpty { fail("inprocess needs --experiment FILE") }
-    bench.options = ACDCOptions(threshold: threshold, metric: metric, zeroAblation: zero)
     do { try bench.run() } catch { fail("\(error)") }
 case "-h", "--help", "help":
     print(usage)
