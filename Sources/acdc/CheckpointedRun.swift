@@ -19,7 +19,7 @@ final class CheckpointedRun {
 
     private let edgeNames: [String]
     private var stepsThisSession = 0
-    fileprivate let writer: CheckpointWriter
+    private let writer: CheckpointWriter
 
     init(run: ACDCRun, directory: RunDirectory, identity: RunIdentity, evaluatorKind: EvaluatorKind,
          earlierSeconds: Double, sessionStart: Date) {
