@@ -23,6 +23,11 @@ extension GraphEvaluator {
 /// What every evaluator shares: the model, the graph, the clean tokens, the
 /// corrupted-run cache and the metric bound to the clean model's baseline.
 public final class EvaluationSetup: @unchecked Sendable {
+    /// The most threads a run keeps busy: BLAS runs single-threaded and every
+    /// concurrent split has at most `Parallel.maxParts` parts (the corrupted pass
+    /// beside the clean baseline is two).
+    public static let maxThreads = Parallel.maxParts
+
     public let model: HookedTransformer
     public let graph: ComputationalGraph
     public let clean: TokenBatch

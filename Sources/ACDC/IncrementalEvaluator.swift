@@ -709,8 +709,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
     @inline(__always)
     private func forEachRowPart(_ n: Int, _ body: (Range<Int>) -> Void) {
         guard n >= 256 && d >= 256 else { body(0..<n); return }
-        let parts = Parallel.split(n, parts: 2, multiple: 16)
-        Parallel.forEach(2) { body(parts[$0]) }
+        let parts = Parallel.split(n, parts: Parallel.maxParts, multiple: 16)
+        Parallel.forEach(Parallel.maxParts) { body(parts[$0]) }
     }
 
     /// Final LayerNorm and unembedding of the metric rows into `logitsBuf`;
@@ -723,7 +723,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
         } else {
             outNorm.pointer.update(from: x, count: rows * d)
         }
-        let parts = c.dVocabOut >= 4096 ? 2 : 1
+        let parts = c.dVocabOut >= 4096 ? Parallel.maxParts : 1
         let columns = Parallel.split(c.dVocabOut, parts: parts, multiple: 64)
         let norm = UnsafePointer(outNorm.pointer), logits = logitsBuf.pointer
         Parallel.forEach(parts) { m.unembedNormalized(norm, rows: rows, columns: columns[$0], logits: logits) }

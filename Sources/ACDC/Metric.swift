@@ -114,7 +114,7 @@ public struct Metric: Sendable {
             // so the result is the same bits either way.
             let es = entries(s)
             var kls = [Float](repeating: 0, count: es.count)
-            let parts = es.count > 1 && V >= 4096 ? 2 : 1
+            let parts = es.count > 1 && V >= 4096 ? Parallel.maxParts : 1
             let ranges = Parallel.split(es.count, parts: parts)
             baseLogProbs.withUnsafeBufferPointer { base in
                 baseProbs.withUnsafeBufferPointer { probs in

@@ -5,6 +5,10 @@ import Dispatch
 /// bit-identical whatever the core count; the cores only decide how many
 /// parts run at once.
 public enum Parallel {
+    /// The most parts any split uses, so the most threads one computation (an
+    /// ACDC run: BLAS stays single-threaded) keeps busy; a Slurm task asks for this many CPUs.
+    public static let maxParts = 2
+
     /// Runs `body(0..<parts)`, concurrently when `parts > 1`.
     /// Callers share memory across parts only through disjoint ranges.
     public static func forEach(_ parts: Int, _ body: (Int) -> Void) {

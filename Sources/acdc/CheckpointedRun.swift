@@ -79,12 +79,29 @@ final class CheckpointedRun {
         }
     }
 
+    /// Testing aid: `ACDC_TEST_STEP_DELAY=SECONDS` makes every step wait that
+    /// long once its checkpoint is on disk, so a test can catch a run of a tiny
+    /// model mid-way (cancel it, requeue its Slurm task) by polling its
+    /// checkpoint. Unset (always, outside tests): no delay.
+    static func testStepDelay() throws -> Double? {
+        guard let text = ProcessInfo.processInfo.environment["ACDC_TEST_STEP_DELAY"] else { return nil }
+        guard let s = Double(text), s >= 0, s <= 60 else {
+            throw ACDCError("ACDC_TEST_STEP_DELAY=\(text): expected seconds from 0 to 60 (a testing aid; unset it)")
+        }
+        return s
+    }
+
     /// Steps to the end, checkpointing after every step.
     func runToEnd(progress: Progress) throws {
         let total = run.graph.order.count
+        let delay = try CheckpointedRun.testStepDelay()
         try run.run(onStep: { r in
             stepsThisSession += 1
             try writeCheckpoint()
+            if let delay {
+                try writer.flush()
+                Thread.sleep(forTimeInterval: delay)
+            }
             progress.update(done: r.state.cursor, total: total,
                             message: "edges \(r.edgeCount) metric \(String(format: "%.6g", r.state.currentMetric))")
         })

@@ -22,11 +22,18 @@ struct SweepCommand: ParsableCommand {
         (10 values evenly spaced in log10 from 1e-4 to 1e-1 inclusive).
 
         Slurm: --slurm writes SWEEP_DIR/sweep.slurm, a job array with one \
-        threshold per task index (at most --jobs at once when given) in which task i \
-        runs `acdc sweep <same options> --array-index i` with this same acdc binary. \
-        When sbatch is on PATH the script is submitted, followed by a dependent job \
-        running `acdc sweep <same options> --summary-only` that writes the summary; \
-        otherwise the commands to submit are printed.
+        threshold per task index (only the thresholds not finished yet; at most --jobs \
+        at once when given) in which task i runs `acdc sweep <same options> \
+        --array-index i` with this same acdc binary and then updates the summary. \
+        Each task asks for as many CPUs as a run uses; partition, time limit, memory, \
+        account and any other sbatch option go in --sbatch "ARGS" (e.g. --sbatch \
+        "--partition=cpu --time=4:00:00"). When sbatch is on PATH the script is \
+        submitted, followed by a dependent job running `acdc sweep <same options> \
+        --summary-only`; with --no-submit, or without sbatch, the commands to submit \
+        are printed. Each attempt of a task logs to \
+        SWEEP_DIR/logs/slurm-<job>_<task>.attempt-<n>.out; a requeued (preempted) task \
+        resumes its run from its checkpoint, and submitting the same command again \
+        submits only the unfinished thresholds.
         """)
 
     @OptionGroup var source: ExperimentSource
@@ -48,6 +55,14 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Write SWEEP_DIR/sweep.slurm (a job array) and submit it with sbatch if present.")
     var slurm = false
 
+    @Option(parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("With --slurm: options for sbatch, e.g. \"--partition=cpu --time=2:00:00 --mem=4G\" (repeatable).",
+                               valueName: "ARGS"))
+    var sbatch: [String] = []
+
+    @Flag(help: "With --slurm: write the scripts and print the sbatch commands, submit nothing.")
+    var noSubmit = false
+
     @Option(help: "Run only the threshold at this 0-based index and write no summary (what the Slurm tasks do).")
     var arrayIndex: Int?
 
@@ -65,6 +80,7 @@ struct SweepCommand: ParsableCommand {
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
         if modifiers.removeRedundant && modifiers.zeroAblation { throw ValidationError("--remove-redundant cannot be combined with --zero-ablation") }
         if slurm && (arrayIndex != nil || summaryOnly) { throw ValidationError("--slurm cannot be combined with --array-index or --summary-only") }
+        if !slurm && (noSubmit || !sbatch.isEmpty) { throw ValidationError("--sbatch and --no-submit go with --slurm") }
     }
 
     mutating func run() throws {
@@ -86,12 +102,10 @@ struct SweepCommand: ParsableCommand {
         // Read the canonical circuit up front: a bad file should fail before hours of runs.
         let canonicalCircuit = try canonicalFile.map { try CanonicalCircuit(path: $0) }
 
-        if slurm {
-            try submitSlurm(spec: spec, executable: exe, canonicalFile: canonicalFile)
-            return
-        }
+        // With every run finished there is nothing to submit: the summary is written here.
+        if slurm, try submitSlurm(spec: spec, executable: exe, canonicalFile: canonicalFile, report: report) { return }
         var outcomes: [Int: SweepRunner.Outcome] = [:]
-        if !summaryOnly {
+        if !summaryOnly && !slurm {
             var indices: [Int]? = nil
             if let i = arrayIndex {
                 guard values.indices.contains(i) else { throw ACDCError("--array-index \(i): the sweep has thresholds 0..<\(values.count)") }
@@ -99,20 +113,35 @@ struct SweepCommand: ParsableCommand {
             }
             let runner = SweepRunner(spec: spec, executable: exe, jobs: jobs ?? 1, report: report)
             outcomes = try runner.run(indices: indices)
-            if arrayIndex != nil {
-                if case .failed(let why)? = outcomes[arrayIndex!] { throw ACDCError("\(ThresholdSpec.directoryName(values[arrayIndex!])): \(why)") }
+            if let i = arrayIndex {
+                // Every task brings the summary up to date, so it is current when the
+                // array's last task ends, whichever attempt of it that is.
+                do { _ = try writeSummary(spec: spec, outcomes: outcomes, canonical: canonicalCircuit, report: report) } catch {
+                    report("sweep: summary not updated: \(error)")
+                }
+                if case .failed(let why)? = outcomes[i] { throw ACDCError("\(ThresholdSpec.directoryName(values[i])): \(why)") }
                 return
             }
         }
-        let options = spec.runArguments.isEmpty ? "" : " (\(spec.runArguments.joined(separator: " ")))"
-        let summary = try SweepReport(spec: spec, title: sweepName + options, outcomes: outcomes, canonical: canonicalCircuit)
-        let plots = try SweepOutputs.write(summary, to: outDir, report: report)
+        let (summary, plots) = try writeSummary(spec: spec, outcomes: outcomes, canonical: canonicalCircuit, report: report)
         if json { print(summary.json(sweepDir: outDir).serialized()) }
         report("summary: \(outDir)/summary.csv, summary.md, \(plots.joined(separator: ", "))"
                + (summary.edgeAUC.map { String(format: "; edge AUC %.4f, node AUC %.4f", $0, summary.nodeAUC ?? 0) } ?? ""))
         let failed = summary.rows.filter { $0.status != "finished" }
         if !failed.isEmpty {
             throw ACDCError("\(failed.count) of \(values.count) runs not finished (\(failed.map { ThresholdSpec.directoryName($0.threshold) + ": " + $0.status }.joined(separator: ", "))); logs in \(outDir)/logs; run the same command again to retry")
+        }
+    }
+
+    /// Reads the runs and writes summary.csv, summary.md and the plots, holding
+    /// the sweep's summary lock: tasks of a Slurm array ending together each
+    /// write it, and the last to take the lock sees every run.
+    func writeSummary(spec: SweepSpec, outcomes: [Int: SweepRunner.Outcome], canonical: CanonicalCircuit?,
+                      report: (String) -> Void) throws -> (SweepReport, [String]) {
+        let options = spec.runArguments.isEmpty ? "" : " (\(spec.runArguments.joined(separator: " ")))"
+        return try SweepOutputs.locked(spec.outDir) {
+            let summary = try SweepReport(spec: spec, title: sweepName + options, outcomes: outcomes, canonical: canonical)
+            return (summary, try SweepOutputs.write(summary, to: spec.outDir, report: report))
         }
     }
 
@@ -132,28 +161,67 @@ struct SweepCommand: ParsableCommand {
         return a
     }
 
-    func submitSlurm(spec: SweepSpec, executable: String, canonicalFile: String?) throws {
-        let args = sweepArguments(spec: spec, canonicalFile: canonicalFile)
-        let script = SlurmScript.render(executable: executable, sweepArguments: args, thresholds: spec.thresholds,
-                                        jobs: jobs, outDir: spec.outDir, name: sweepName)
-        let path = spec.outDir + "/sweep.slurm"
-        try FileManager.default.createDirectory(atPath: spec.outDir + "/logs", withIntermediateDirectories: true)
-        try AtomicFile.write(script, to: path)
-        let summaryCommand = ([executable] + args + ["--summary-only"]).map(shellQuote).joined(separator: " ")
-        guard let sbatch = ExternalTools.find("sbatch") else {
-            print("wrote \(path) (sbatch not found on PATH). Submit it with:")
-            print("  sbatch \(shellQuote(path))")
-            print("and when the array has finished, write the summary with:")
-            print("  \(summaryCommand)")
-            return
+    /// Writes SWEEP_DIR/sweep.slurm for the unfinished thresholds and submits it
+    /// with a dependent summary job (or prints the commands: --no-submit, no
+    /// sbatch). False when every run is finished already: nothing to submit.
+    func submitSlurm(spec: SweepSpec, executable: String, canonicalFile: String?, report: (String) -> Void) throws -> Bool {
+        let states = try spec.states()
+        let todo = states.indices.filter { if case .finished = states[$0] { return false } else { return true } }
+        let n = spec.thresholds.count
+        if todo.isEmpty {
+            report("sweep: all \(n) runs finished already; nothing to submit")
+            return false
         }
-        let id = try String(decoding: ExternalTools.run(sbatch, ["--parsable", path], input: Data()), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
-        let summaryJob = try String(decoding: ExternalTools.run(sbatch, [
-            "--parsable", "--dependency=afterany:\(id)", "--job-name=acdc-sweep-summary",
-            "--output=\(spec.outDir)/logs/slurm-summary-%j.out", "--wrap", summaryCommand,
-        ], input: Data()), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        print("submitted \(path) as job array \(id); summary job \(summaryJob) runs after it and writes \(spec.outDir)/summary.md")
+        let args = sweepArguments(spec: spec, canonicalFile: canonicalFile)
+        let job = SlurmScript(executable: executable, sweepArguments: args, thresholds: spec.thresholds, indices: todo,
+                              jobs: jobs, outDir: spec.outDir, name: sweepName, cpusPerTask: EvaluationSetup.maxThreads,
+                              extraOptions: try sbatch.flatMap(SlurmScript.splitOptions))
+        try FileManager.default.createDirectory(atPath: job.logDir, withIntermediateDirectories: true)
+        try AtomicFile.write(job.render(), to: job.path)
+        let summaryCommand = [executable] + args + ["--summary-only"]
+        let what = todo.count == n ? "\(n) thresholds" : "the \(todo.count) unfinished of \(n) thresholds (\(n - todo.count) finished already)"
+        guard !noSubmit, let sbatchTool = ExternalTools.find("sbatch") else {
+            if json {
+                print(JSONValue.object([("script", .string(job.path)), ("indices", .array(todo.map { .number(Double($0)) })),
+                                        ("submit", .string(SlurmScript.command(["sbatch"] + job.extraOptions + [job.path]))),
+                                        ("summary", .string(SlurmScript.command(summaryCommand)))]).serialized())
+                return true
+            }
+            print("wrote \(job.path): a job array over \(what)\(noSubmit ? "" : " (sbatch not found on PATH)"). Submit it with:")
+            print("  " + SlurmScript.command(["sbatch"] + job.extraOptions + [job.path]))
+            print("Each task updates the summary when it ends; should one be killed first, write it with:")
+            print("  " + SlurmScript.command(summaryCommand))
+            return true
+        }
+        // sbatch retries a missing configuration file for a minute: say so at once.
+        if let conf = ProcessInfo.processInfo.environment["SLURM_CONF"], !FileManager.default.fileExists(atPath: conf) {
+            throw ACDCError("SLURM_CONF=\(conf): no such file, so sbatch cannot reach a controller; "
+                            + "--no-submit writes the scripts and prints the sbatch commands without submitting")
+        }
+        let id: String
+        do {
+            id = try String(decoding: ExternalTools.run(sbatchTool, ["--parsable"] + job.extraOptions + [job.path], input: Data()), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
+        } catch let e as ACDCError {
+            let why = e.message.contains("Unable to contact slurm controller") ? "no Slurm controller reachable (\(e.message))" : e.message
+            throw ACDCError("\(job.path) not submitted: \(why); --no-submit writes the scripts and prints the sbatch commands without submitting")
+        }
+        var summaryJob: String? = nil
+        do {
+            summaryJob = try String(decoding: ExternalTools.run(sbatchTool, ["--parsable"] + job.summaryJobArguments(arrayJob: id, summaryCommand: summaryCommand),
+                                                               input: Data()), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            report("sweep: summary job not submitted (\(error)); each task still updates the summary when it ends")
+        }
+        if json {
+            print(JSONValue.object([("script", .string(job.path)), ("indices", .array(todo.map { .number(Double($0)) })),
+                                    ("array_job", .string(id)), ("summary_job", summaryJob.map { .string($0) } ?? .null)]).serialized())
+        } else {
+            print("submitted \(job.path) as job array \(id) over \(what)"
+                  + (summaryJob.map { "; summary job \($0) runs after it" } ?? "")
+                  + "; each task updates \(spec.outDir)/summary.md when it ends; logs in \(job.logDir)")
+        }
+        return true
     }
 
     /// This very executable, so children run the same build.
@@ -191,6 +259,19 @@ struct SweepCommand: ParsableCommand {
 
 /// summary.csv, summary.md and the plot files of a sweep.
 enum SweepOutputs {
+    /// Runs `body` holding an exclusive lock on SWEEP_DIR/.summary.lock (flock;
+    /// released when the process ends, however it ends).
+    static func locked<T>(_ dir: String, _ body: () throws -> T) throws -> T {
+        let path = dir + "/.summary.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ACDCError("\(path): cannot open (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw ACDCError("\(path): cannot lock (\(String(cString: strerror(errno))))") }
+        }
+        return try body()
+    }
+
     static func write(_ s: SweepReport, to dir: String, report: (String) -> Void) throws -> [String] {
         var plots = ["plot.svg"]
         try AtomicFile.write(s.csv(), to: dir + "/summary.csv")
