@@ -16,11 +16,17 @@ final class SweepEndToEndTests: XCTestCase {
 
     struct Output { let status: Int32; let stdout: String; let stderr: String }
 
-    func run(_ args: [String], cwd: String? = nil) throws -> Output {
+    /// `env`: variables to set (a nil value removes one) over this process's environment.
+    func run(_ args: [String], cwd: String? = nil, env: [String: String?] = [:]) throws -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try acdc())
         p.arguments = args
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        if !env.isEmpty {
+            var e = ProcessInfo.processInfo.environment
+            for (k, v) in env { e[k] = v }
+            p.environment = e
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()
@@ -154,6 +160,80 @@ final class SweepEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("Error: 1 of 1 runs not finished (thr-0.1: failed)"), r.stderr)
         let csv = try String(contentsOfFile: tmp + "/sw/summary.csv", encoding: .utf8)
         XCTAssertTrue(csv.contains("\n0.1,failed,"), csv)
+    }
+
+    func summaryStatuses(_ sweepDir: String) throws -> [String] {
+        try String(contentsOfFile: sweepDir + "/summary.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { String($0.split(separator: ",", omittingEmptySubsequences: false)[1]) }
+    }
+
+    /// A stand-in `sbatch` in its own PATH directory: prints `stderr`, exits 1.
+    func failingSbatch(in dir: String, stderr: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        try "#!/bin/sh\necho \"$0 $*\" >> \(dir)/bin/calls\necho '\(stderr)' >&2\nexit 1\n".write(toFile: dir + "/bin/sbatch", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir + "/bin/sbatch")
+        return dir + "/bin:/usr/bin:/bin"
+    }
+
+    /// --slurm --no-submit writes a job array over the unfinished thresholds
+    /// only (with the --sbatch options, CPUs per task from the run's threads, the
+    /// sweep directory's % escaped) and prints the commands; every array task
+    /// updates the summary; with every run finished nothing is submitted.
+    func testSlurmScriptCoversOnlyUnfinishedThresholds() throws {
+        let tmp = try temporaryDirectory(self)
+        let out = tmp + "/sw 50%"
+        let base = ["sweep", "--experiment", fixture("tracr-reverse/experiment.json"), "--thresholds", "0.001,0.01,0.1",
+                    "--zero-ablation", "--out", out]
+        let task = try run(base + ["--array-index", "1", "--quiet"])
+        XCTAssertEqual(task.status, 0, task.stderr)
+        XCTAssertEqual(try summaryStatuses(out), ["missing", "finished", "missing"], "an array task updates the summary")
+
+        let plan = try run(base + ["--slurm", "--no-submit", "--sbatch", "--partition=cpu --time=0:30:00", "--sbatch=--mem=2G", "--json"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        let j = try JSONValue.parse(Array(plan.stdout.utf8))
+        XCTAssertEqual(j["indices"]?.array?.compactMap(\.int), [0, 2])
+        XCTAssertEqual(j["submit"]?.string, "sbatch --partition=cpu --time=0:30:00 --mem=2G '\(out)/sweep.slurm'")
+        let script = try String(contentsOfFile: out + "/sweep.slurm", encoding: .utf8)
+        XCTAssertTrue(script.contains("#SBATCH --array=0,2\n"), script)
+        XCTAssertTrue(script.contains("#SBATCH --cpus-per-task=\(EvaluationSetup.maxThreads)\n"), script)
+        XCTAssertTrue(script.contains("#SBATCH --output='\(tmp)/sw 50%%/logs/slurm-%A_%a.out'\n"), script)
+        let text = try run(base + ["--slurm", "--no-submit", "--sbatch", "--partition=cpu"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("a job array over the 2 unfinished of 3 thresholds (1 finished already). Submit it with:\n"
+                                           + "  sbatch --partition=cpu '\(out)/sweep.slurm'\n"), text.stdout)
+
+        for i in [0, 2] { XCTAssertEqual(try run(base + ["--array-index", "\(i)", "--quiet"]).status, 0) }
+        XCTAssertEqual(try summaryStatuses(out), ["finished", "finished", "finished"])
+        // Nothing left to run: no sbatch call (this one would fail), the summary is written.
+        let path = try failingSbatch(in: tmp, stderr: "sbatch: error: must not be called")
+        try FileManager.default.removeItem(atPath: out + "/summary.csv")
+        let done = try run(base + ["--slurm"], env: ["PATH": path])
+        XCTAssertEqual(done.status, 0, done.stderr)
+        XCTAssertTrue(done.stderr.contains("all 3 runs finished already; nothing to submit"), done.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/bin/calls"), "sbatch was called")
+        XCTAssertEqual(try summaryStatuses(out), ["finished", "finished", "finished"])
+    }
+
+    /// sbatch present but failing (here: no controller answering; a missing
+    /// SLURM_CONF file is caught before sbatch would retry it for a minute):
+    /// one line saying what happened and how to get the scripts without submitting.
+    func testSlurmSubmissionFailureIsOneLine() throws {
+        let tmp = try temporaryDirectory(self)
+        let args = ["sweep", "--experiment", fixture("tracr-reverse/experiment.json"), "--thresholds", "0.1", "--out", tmp + "/sw", "--slurm"]
+        let path = try failingSbatch(in: tmp, stderr: "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)")
+        let r = try run(args, env: ["PATH": path, "SLURM_CONF": nil])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("Error: \(tmp)/sw/sweep.slurm not submitted: no Slurm controller reachable (sbatch failed (exit 1): "
+                                         + "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure))"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--no-submit writes the scripts and prints the sbatch commands without submitting"), r.stderr)
+        let noConf = try run(args, env: ["PATH": path, "SLURM_CONF": tmp + "/none.conf"])
+        XCTAssertNotEqual(noConf.status, 0)
+        XCTAssertEqual(noConf.stderr.split(separator: "\n").count, 1, noConf.stderr)
+        XCTAssertTrue(noConf.stderr.contains("SLURM_CONF=\(tmp)/none.conf: no such file") && noConf.stderr.contains("--no-submit"), noConf.stderr)
+        let misplaced = try run(["sweep", "--experiment", "e.json", "--thresholds", "0.1", "--out", tmp + "/x", "--sbatch", "--time=1:00"])
+        XCTAssertNotEqual(misplaced.status, 0)
+        XCTAssertTrue(misplaced.stderr.contains("--sbatch and --no-submit go with --slurm"), misplaced.stderr)
     }
 
     func testCommandErrorsAreOneLine() throws {
