@@ -56,6 +56,9 @@ public struct SlurmScript {
         s += "#SBATCH --output=\(shellQuote(pattern(logDir) + "/slurm-%A_%a.out"))\n"
         s += "#SBATCH --open-mode=append\n"
         s += "#SBATCH --cpus-per-task=\(cpusPerTask)\n"
+        // Requeueable even where the site's default is not (JobRequeue=0): a
+        // requeued task resumes its run from the checkpoint.
+        s += "#SBATCH --requeue\n"
         s += "set -euo pipefail\n"
         // A requeued task (preemption, `scontrol requeue`) runs this script again
         // with SLURM_RESTART_COUNT set: its output goes to a new file instead of
