@@ -63,7 +63,7 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "With --slurm: write the scripts and print the sbatch commands, submit nothing.")
     var noSubmit = false
 
-    @Option(help: "Run only the threshold at this 0-based index and write no summary (what the Slurm tasks do).")
+    @Option(help: "Run only the threshold at this 0-based index, then update the summary (what the Slurm tasks do).")
     var arrayIndex: Int?
 
     @Flag(help: "Run nothing; write the summary from the runs present.")
@@ -72,7 +72,7 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
-    @Flag(help: "Print the summary as one JSON object on stdout.")
+    @Flag(help: "Print the summary (with --slurm: what was submitted) as one JSON object on stdout.")
     var json = false
 
     func validate() throws {
