@@ -101,6 +101,7 @@ public struct SlurmScript {
 
     /// `--sbatch "--partition=gpu --time=2:00:00"`: the words of one value,
     /// split like a shell does (blanks separate; single and double quotes group).
+    /// The options acdc sets itself to make the sweep work are refused.
     public static func splitOptions(_ text: String) throws -> [String] {
         var words: [String] = [], word = "", inWord = false
         var quote: Character? = nil
@@ -117,6 +118,13 @@ public struct SlurmScript {
         }
         if quote != nil { throw ACDCError("--sbatch '\(text)': unterminated quote") }
         if inWord { words.append(word) }
+        for w in words {
+            let name = String(w.prefix { $0 != "=" })
+            if ["--array", "-a", "--wrap", "--dependency", "-d", "--parsable"].contains(name) {
+                throw ACDCError("--sbatch '\(text)': \(name) is set by acdc (one task per unfinished threshold, "
+                                + "--jobs for how many at once, the summary job after the array)")
+            }
+        }
         return words
     }
 

@@ -180,6 +180,9 @@ final class SlurmScriptTests: XCTestCase {
         XCTAssertThrowsError(try SlurmScript.splitOptions("--comment='open")) {
             XCTAssertTrue("\($0)".contains("unterminated quote"), "\($0)")
         }
+        XCTAssertThrowsError(try SlurmScript.splitOptions("--time=1:00 --array=0-3")) {
+            XCTAssertTrue("\($0)".contains("--array is set by acdc"), "\($0)")
+        }
     }
 
     func testShellQuote() {
