@@ -23,7 +23,7 @@ enum HuggingFaceGPT2 {
             throw ModelError("\(configPath): unsupported activation_function '\(actName)'")
         }
         let eps = try fields.number("layer_norm_epsilon", default: 1e-5)
-        guard eps.isFinite, eps > 0, Float(eps) > 0 else {
+        guard eps.isFinite, eps > 0, Float(eps).isFinite, Float(eps) > 0 else {
             throw ModelError("\(configPath): 'layer_norm_epsilon' must be a finite positive number, got \(eps)")
         }
         let cfg = ModelConfig(nLayers: L, dModel: d, nHeads: H, dHead: d / H, dMLP: inner, dVocab: vocab,

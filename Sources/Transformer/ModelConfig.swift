@@ -123,7 +123,7 @@ public struct ModelConfig: Sendable, Equatable {
         var dMLP = try fields.optionalInt("d_mlp")
         if dMLP == nil && !attnOnly { dMLP = 4 * dModel }          // TL's default
         let eps = try fields.number("eps", default: 1e-5)
-        guard eps.isFinite, eps > 0, Float(eps) > 0 else {
+        guard eps.isFinite, eps > 0, Float(eps).isFinite, Float(eps) > 0 else {
             throw ModelError("\(file): 'eps' must be a finite positive number, got \(eps)")
         }
         let useAttnScale = try fields.bool("use_attn_scale", default: true)

@@ -82,7 +82,10 @@ final class CheckpointedRun {
     /// Steps to the end, checkpointing after every step.
     func runToEnd(progress: Progress) throws {
         let total = run.graph.order.count
+        var traceSeen = run.state.trace.count
         try run.run(onStep: { r in
+            if let error = r.nonFiniteMetric(sinceTrace: traceSeen) { throw error }
+            traceSeen = r.state.trace.count
             stepsThisSession += 1
             try writeCheckpoint()
             progress.update(done: r.state.cursor, total: total,

@@ -38,6 +38,11 @@ struct EvalCommand: ParsableCommand {
         let eval = try CircuitEvaluation(experiment: exp, metric: metric, zeroAblation: zeroAblation)
         let mask = try EdgeList.mask(entries, graph: eval.graph)
         let value = eval.evaluate(mask)
+        guard value.isFinite else {
+            // The baselines were checked finite when the evaluation was set up.
+            throw ACDCError("\(edges): metric '\(eval.setup.metricName)' of this circuit is \(value) "
+                + "(the clean and corrupted runs are finite); refusing to report NaN/Inf")
+        }
         let kept = eval.graph.countEdges(mask), total = eval.graph.countEdges(eval.setup.fullGraph)
         if json {
             let j: JSONValue = .object([
