@@ -65,7 +65,8 @@ public struct SweepSpec: Sendable {
 
     /// Arguments (after the executable) that start the run of threshold `t`.
     public func runCommand(_ t: Double) -> [String] {
-        ["run"] + sourceArguments + ["--threshold", ThresholdSpec.text(t)] + runArguments + ["--out", runDir(t)]
+        // `--threshold=-0.01` in one word: a separate "-0.01" would read as an option.
+        ["run"] + sourceArguments + ["--threshold=" + ThresholdSpec.text(t)] + runArguments + ["--out", runDir(t)]
     }
 
     /// Arguments that continue an interrupted run.

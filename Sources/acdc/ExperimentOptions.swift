@@ -31,7 +31,10 @@ struct SearchModifiers: ParsableArguments {
 
 /// Options of a single ACDC run.
 struct SearchOptions: ParsableArguments {
-    @Option(help: "Edges whose removal changes the metric by less than this are removed (strict <).")
+    // `.unconditional`: the next word is the value even when it starts with
+    // '-', so `--threshold -0.01` works as well as `--threshold=-0.01`.
+    @Option(parsing: .unconditional,
+            help: "Edges whose removal changes the metric by less than this are removed (strict <); may be negative.")
     var threshold: Double
 
     @OptionGroup var modifiers: SearchModifiers

@@ -28,10 +28,12 @@ struct ResumeCommand: ParsableCommand {
 
     mutating func run() throws {
         let start = Date()
+        StopSignals.watchParentIfSweepChild()
         let directory = RunDirectory(path: runDir)
         guard FileManager.default.fileExists(atPath: directory.checkpoint) else {
             throw ACDCError("\(directory.checkpoint): no checkpoint to resume from (is \(runDir) a run directory?)")
         }
+        let lock = try RunLock.acquire(directory.path)      // one writer per run directory
         let checkpoint = try CheckpointStore.read(from: directory.checkpoint)
         try expected.check(against: checkpoint.options, checkpointPath: directory.checkpoint)
 
@@ -62,9 +64,10 @@ struct ResumeCommand: ParsableCommand {
         guard RunCheckpoint.edgeNames(of: runner.graph) == checkpoint.edgeNames else {
             throw ACDCError("\(directory.checkpoint): its edges do not match the graph of \(modelPath); refusing to resume")
         }
-        let session = CheckpointedRun(run: runner, directory: directory, identity: checkpoint.identity,
+        let session = CheckpointedRun(run: runner, directory: directory, lock: lock, identity: checkpoint.identity,
                                       evaluatorKind: evaluator, earlierSeconds: checkpoint.elapsedSeconds, sessionStart: start)
         session.killAfterSteps = debugKillAfterSteps
+        session.stopOnSignals()
         progress.note("acdc: \(experiment.name): resuming at node \(checkpoint.state.cursor) of \(checkpoint.nodeCount), "
             + "\(runner.edgeCount) edges, metric \(checkpoint.options.metric), threshold \(checkpoint.options.threshold)")
         try session.runToEnd(progress: progress)
@@ -76,7 +79,7 @@ struct ResumeCommand: ParsableCommand {
 /// Search options a resume may repeat: each one given must equal the stored
 /// value, so a script cannot believe it resumed with settings it did not get.
 struct ExpectedOptions: ParsableArguments {
-    @Option(help: "Expected threshold (must match the checkpoint).")
+    @Option(parsing: .unconditional, help: "Expected threshold (must match the checkpoint).")
     var threshold: Double?
 
     @Option(help: "Expected metric (must match the checkpoint).")

@@ -31,7 +31,7 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var source: ExperimentSource
 
-    @Option(help: "Thresholds: a comma-separated list or log:START:END:COUNT.")
+    @Option(parsing: .unconditional, help: "Thresholds: a comma-separated list (negative values allowed) or log:START:END:COUNT.")
     var thresholds: String
 
     @OptionGroup var modifiers: SearchModifiers
@@ -97,8 +97,16 @@ struct SweepCommand: ParsableCommand {
                 guard values.indices.contains(i) else { throw ACDCError("--array-index \(i): the sweep has thresholds 0..<\(values.count)") }
                 indices = [i]
             }
-            let runner = SweepRunner(spec: spec, executable: exe, jobs: jobs ?? 1, report: report)
-            outcomes = try runner.run(indices: indices)
+            // SIGINT/SIGTERM: the children get SIGTERM (each checkpoints and
+            // stops), the sweep waits for them and exits 130/143.
+            let stop = StopFlag()
+            StopSignals.install { stop.set($0) }
+            let runner = SweepRunner(spec: spec, executable: exe, jobs: jobs ?? 1, report: report,
+                                     stopRequested: { stop.value })
+            do { outcomes = try runner.run(indices: indices) } catch let i as SweepRunner.Interrupted {
+                FileHandle.standardError.write(Data("interrupted; run the same command again to continue the sweep (\(outDir))\n".utf8))
+                throw ExitCode(StopSignals.exitStatus(i.signal))
+            }
             if arrayIndex != nil {
                 if case .failed(let why)? = outcomes[arrayIndex!] { throw ACDCError("\(ThresholdSpec.directoryName(values[arrayIndex!])): \(why)") }
                 return
@@ -206,4 +214,12 @@ enum SweepOutputs {
         try AtomicFile.write(s.markdown(plotFiles: plots), to: dir + "/summary.md")
         return plots
     }
+}
+
+/// The signal that asked a sweep to stop, set from the signal queue.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var signal: Int32?
+    func set(_ s: Int32) { lock.lock(); signal = s; lock.unlock() }
+    var value: Int32? { lock.lock(); defer { lock.unlock() }; return signal }
 }
