@@ -118,7 +118,13 @@ struct RunStatus {
             "edges tested: \(summary.evaluations)" + (metricCalls.map { " (\($0) metric computations)" } ?? ""),
             "elapsed:      \(String(format: "%.2f", summary.seconds)) s",
         ]
-        if summary.finished { lines.append("result:       \(runDir)/result.json") }
+        if summary.finished {
+            // Only a result that is there: a full disk can stop a run between
+            // its final checkpoint and result.json.
+            let result = RunDirectory(path: runDir).result
+            lines.append(FileManager.default.fileExists(atPath: result) ? "result:       \(result)"
+                         : "result:       missing (write it with `acdc resume \(runDir)`)")
+        }
         return lines.joined(separator: "\n")
     }
 
