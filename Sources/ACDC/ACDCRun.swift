@@ -15,10 +15,7 @@ public final class ACDCRun {
         self.evaluator = evaluator
         self.graph = evaluator.setup.graph
         self.options = options
-        if options.removeRedundant && options.zeroAblation {
-            throw ACDCError("--remove-redundant cannot be combined with --zero-ablation (a node with no inputs does not output zero)")
-        }
-        guard options.threshold.isFinite else { throw ACDCError("--threshold must be a finite number") }
+        try options.validate()
         if let s = state {
             guard s.present.count == graph.edges.count, s.effectSize.count == graph.edges.count,
                   s.cursor >= 0, s.cursor <= graph.order.count else {

@@ -27,6 +27,20 @@ struct SearchModifiers: ParsableArguments {
                     absValueThreshold: absValueThreshold, indicesMode: indicesMode, namesMode: namesMode,
                     removeRedundant: removeRedundant)
     }
+
+    /// These options for any threshold (the metric only when given).
+    var expected: ACDCOptions.Expected {
+        var e = ACDCOptions.Expected(options(threshold: 0, defaultMetric: ""))
+        e.threshold = nil
+        e.metric = metric
+        return e
+    }
+
+    /// ACDCOptions' combination rules, at parse time: before any file is
+    /// read. (An ACDCError, not a ValidationError: one line, no usage dump.)
+    func validate() throws {
+        try options(threshold: 0, defaultMetric: "").validate()
+    }
 }
 
 /// Options of a single ACDC run.
@@ -41,6 +55,10 @@ struct SearchOptions: ParsableArguments {
 
     func options(defaultMetric: String) -> ACDCOptions {
         modifiers.options(threshold: threshold, defaultMetric: defaultMetric)
+    }
+
+    func validate() throws {
+        try options(defaultMetric: "").validate()
     }
 }
 

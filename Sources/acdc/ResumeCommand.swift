@@ -1,6 +1,7 @@
 import ArgumentParser
 import ACDC
 import Checkpoint
+import Circuits
 import Foundation
 
 struct ResumeCommand: ParsableCommand {
@@ -37,8 +38,9 @@ struct ResumeCommand: ParsableCommand {
         let checkpoint = try CheckpointStore.read(from: directory.checkpoint)
         try expected.check(against: checkpoint.options, checkpointPath: directory.checkpoint)
 
-        if checkpoint.finished, let data = FileManager.default.contents(atPath: directory.result),
-           let json = try? JSONValue.parse(Array(data)), let summary = RunSummary(resultJSON: json) {
+        if checkpoint.finished, FileManager.default.fileExists(atPath: directory.result),
+           let result = try? RunResult.load(runDir: directory.path) {
+            let summary = RunSummary(result)
             Progress(quiet: output.quiet || output.json).note("acdc: \(runDir): run already finished")
             printSummary(summary, outDir: runDir, json: output.json)
             return
@@ -100,24 +102,18 @@ struct ExpectedOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Expected remove-redundant setting (must match the checkpoint).")
     var removeRedundant: Bool?
 
+    var expected: ACDCOptions.Expected {
+        ACDCOptions.Expected(threshold: threshold, metric: metric, zeroAblation: zeroAblation, absValueThreshold: absValueThreshold,
+                             indicesMode: indicesMode, namesMode: namesMode, removeRedundant: removeRedundant)
+    }
+
     func check(against stored: ACDCOptions, checkpointPath: String) throws {
-        func differ(_ option: String, _ given: String, _ kept: String) -> ACDCError {
-            ACDCError("\(checkpointPath): option \(option) \(given) differs from the run's stored \(kept); "
-                + "a run cannot change options when resumed (start a new run instead)")
+        guard let d = expected.differences(stored).first else { return }
+        func text(_ v: ACDCOptions.Value) -> String {
+            if case .flag(let b) = v { return b ? d.field.flag : "--no-" + d.field.flag.dropFirst(2) }
+            return v.text
         }
-        func flag(_ name: String, _ value: Bool) -> String { value ? "--\(name)" : "--no-\(name)" }
-        if let t = threshold, t != stored.threshold { throw differ("--threshold", "\(t)", "\(stored.threshold)") }
-        if let m = metric, m != stored.metric { throw differ("--metric", m, stored.metric) }
-        if let z = zeroAblation, z != stored.zeroAblation {
-            throw differ("--zero-ablation", flag("zero-ablation", z), flag("zero-ablation", stored.zeroAblation))
-        }
-        if let a = absValueThreshold, a != stored.absValueThreshold {
-            throw differ("--abs-value-threshold", flag("abs-value-threshold", a), flag("abs-value-threshold", stored.absValueThreshold))
-        }
-        if let i = indicesMode, i != stored.indicesMode { throw differ("--indices-mode", i.rawValue, stored.indicesMode.rawValue) }
-        if let n = namesMode, n != stored.namesMode { throw differ("--names-mode", n.rawValue, stored.namesMode.rawValue) }
-        if let r = removeRedundant, r != stored.removeRedundant {
-            throw differ("--remove-redundant", flag("remove-redundant", r), flag("remove-redundant", stored.removeRedundant))
-        }
+        throw ACDCError("\(checkpointPath): option \(d.field.flag) \(text(d.expected)) differs from the run's stored \(text(d.stored)); "
+            + "a run cannot change options when resumed (start a new run instead)")
     }
 }

@@ -61,9 +61,8 @@ struct SweepCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if (source.experiment == nil) == (source.task == nil) { throw ValidationError("give exactly one of --experiment FILE or --task NAME") }
+        // The source and the search options validate themselves (option groups).
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
-        if modifiers.removeRedundant && modifiers.zeroAblation { throw ValidationError("--remove-redundant cannot be combined with --zero-ablation") }
         if slurm && (arrayIndex != nil || summaryOnly) { throw ValidationError("--slurm cannot be combined with --array-index or --summary-only") }
     }
 
@@ -72,10 +71,7 @@ struct SweepCommand: ParsableCommand {
         let outDir = absolutePath(out)
         var sourceArguments: [String] = source.experiment.map { ["--experiment", absolutePath($0)] } ?? ["--task", source.task!]
         if let m = source.model { sourceArguments += ["--model", absolutePath(m)] }
-        let expected = SweepSpec.ExpectedOptions(metric: modifiers.metric, zeroAblation: modifiers.zeroAblation,
-                                                 absValueThreshold: modifiers.absValueThreshold, indicesMode: modifiers.indicesMode,
-                                                 namesMode: modifiers.namesMode, removeRedundant: modifiers.removeRedundant)
-        let spec = SweepSpec(sourceArguments: sourceArguments, expected: expected, thresholds: values, outDir: outDir)
+        let spec = SweepSpec(sourceArguments: sourceArguments, expected: modifiers.expected, thresholds: values, outDir: outDir)
         let exe = SweepCommand.executablePath()
         let quiet = self.quiet
         let report: (String) -> Void = { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
