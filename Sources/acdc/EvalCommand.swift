@@ -23,11 +23,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Edge list file of the circuit to evaluate.")
     var edges: String
 
-    @Option(help: "Metric (default: the experiment's first metric).")
-    var metric: String?
-
-    @Flag(help: "Ablate with zeros instead of the corrupted run's activations.")
-    var zeroAblation = false
+    @OptionGroup var measure: MetricOptions
+    var metric: String? { measure.metric }
+    var zeroAblation: Bool { measure.zeroAblation }
 
     @Flag(help: "Print one JSON object on stdout.")
     var json = false

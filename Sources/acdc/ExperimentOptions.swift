@@ -1,14 +1,22 @@
 import ArgumentParser
 import ACDC
 
-/// The search options besides the threshold: shared by `run` (one threshold)
-/// and `sweep` (many).
-struct SearchModifiers: ParsableArguments {
+/// What is measured and how ablated edges are replaced: shared by `run`,
+/// `sweep` (through `SearchModifiers`) and `eval`.
+struct MetricOptions: ParsableArguments {
     @Option(help: "Metric to minimise (default: the experiment's first metric).")
     var metric: String?
 
     @Flag(help: "Ablate with zeros instead of the corrupted run's activations.")
     var zeroAblation = false
+}
+
+/// The search options besides the threshold: shared by `run` (one threshold)
+/// and `sweep` (many). Their names, rules and serialisation are `ACDCOptions`'.
+struct SearchModifiers: ParsableArguments {
+    @OptionGroup var measure: MetricOptions
+    var metric: String? { measure.metric }
+    var zeroAblation: Bool { measure.zeroAblation }
 
     @Flag(help: "Compare |metric change| with the threshold instead of the signed change.")
     var absValueThreshold = false
