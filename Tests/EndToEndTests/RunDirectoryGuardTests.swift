@@ -1,4 +1,5 @@
 import ACDC
+import Checkpoint
 import Foundation
 import XCTest
 import TestSupport
@@ -48,6 +49,33 @@ final class RunDirectoryGuardTests: XCTestCase {
         XCTAssertTrue(try ACDCProcess.run(["run", "--experiment", experiment, "--threshold", "0.001", "--out", reference, "--quiet"],
                                           directory: scratch.path).exitedCleanly)
         XCTAssertEqual(try presentEdges(dir), try presentEdges(reference))
+    }
+
+    /// Two `run --overwrite` with different thresholds started together on one
+    /// directory: each finishes or is refused as "in use", and the directory
+    /// always holds one run (checkpoint and result.json agree).
+    func testConcurrentRunsNeverMixADirectory() throws {
+        let scratch = Scratch()
+        let dir = scratch.sub("run")
+        let tiny = ACDCProcess.fixture("tiny-gpt2/experiment.json")
+        var refusals = 0
+        for _ in 0..<4 {
+            let runs = try ["0.01", "0.02"].map { t in
+                try ACDCProcess.Background(["run", "--experiment", tiny, "--threshold", t, "--out", dir, "--overwrite", "--quiet"],
+                                           directory: scratch.path)
+            }
+            for o in runs.map({ $0.wait(timeout: 120) }) {
+                XCTAssertFalse(o.signaled || o.timedOut, "\(o)")
+                if o.status != 0 {
+                    ACDCProcess.assertRefused(o, mentioning: ["\(dir) is in use by process"])
+                    refusals += 1
+                }
+            }
+            let result = try RunRecord.load(path: dir + "/result.json")
+            let checkpoint = try CheckpointStore.read(from: dir + "/checkpoint.h5")
+            XCTAssertEqual(result["options"]?["threshold"]?.double, checkpoint.options.threshold, "result.json and checkpoint.h5 of different runs")
+        }
+        print("concurrent runs: \(refusals) of 8 refused as in use")
     }
 
     func testSIGTERMCheckpointsAndExits143AlsoDuringResume() throws {
