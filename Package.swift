@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "ACDC", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "ACDC", "Tokenizer", "Transformer"]),
         .testTarget(name: "CircuitsTests", dependencies: ["TestSupport", "Circuits", "ACDC", "Checkpoint", "Transformer"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "ACDC", "Checkpoint", "Kernels"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "ACDC", "Checkpoint", "Kernels", "Transformer"]),
     ]
 )

@@ -15,10 +15,7 @@ public final class ACDCRun {
         self.evaluator = evaluator
         self.graph = evaluator.setup.graph
         self.options = options
-        if options.removeRedundant && options.zeroAblation {
-            throw ACDCError("--remove-redundant cannot be combined with --zero-ablation (a node with no inputs does not output zero)")
-        }
-        guard options.threshold.isFinite else { throw ACDCError("--threshold must be a finite number") }
+        try options.validate()
         if let s = state {
             guard s.present.count == graph.edges.count, s.effectSize.count == graph.edges.count,
                   s.cursor >= 0, s.cursor <= graph.order.count else {
@@ -27,9 +24,30 @@ public final class ACDCRun {
             self.state = s
         } else {
             let full = evaluator.setup.fullGraph
+            let first = evaluator.evaluate(full)
+            guard first.isFinite else {
+                let setup = evaluator.setup
+                let place = NonFiniteCheck.locate(model: setup.model, tokens: setup.clean)
+                    ?? "the clean and corrupted runs are finite, so the metric itself overflows"
+                throw ACDCError("metric '\(setup.metricName)' of the full circuit is \(first): \(place); refusing to search on NaN/Inf")
+            }
             self.state = ACDCState(present: full, effectSize: Array(repeating: .nan, count: full.count),
-                                   cursor: 0, currentMetric: evaluator.evaluate(full), evaluations: 1)
+                                   cursor: 0, currentMetric: first, evaluations: 1)
         }
+    }
+
+    /// An error when a metric value computed since trace entry `traceStart`
+    /// (or the running metric) is NaN or Inf: the search stops there rather
+    /// than deciding edges on a non-number.
+    public func nonFiniteMetric(sinceTrace traceStart: Int) -> ACDCError? {
+        for t in state.trace[min(traceStart, state.trace.count)...] where !t.metricAfter.isFinite || !t.metricBefore.isFinite {
+            return ACDCError("metric '\(evaluator.setup.metricName)' became \(t.metricAfter) when testing edge "
+                + "\(graph.edgeString(t.edge)); refusing to continue on NaN/Inf")
+        }
+        if !state.currentMetric.isFinite {
+            return ACDCError("metric '\(evaluator.setup.metricName)' became \(state.currentMetric); refusing to continue on NaN/Inf")
+        }
+        return nil
     }
 
     public var isFinished: Bool { state.cursor >= graph.order.count }

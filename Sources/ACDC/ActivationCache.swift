@@ -45,6 +45,12 @@ struct ActivationCache {
         }
     }
 
+    /// Whether every recorded value is finite (zero ablation's zeros included).
+    var allFinite: Bool {
+        let all = [embed, posEmbed, residPostLast] + residPre + result + mlpIn + mlpOut + qkv.flatMap { $0 }
+        return all.allSatisfy(NonFiniteCheck.allFinite)
+    }
+
     /// A sender node's output rows: buffer, offset of row 0, row stride.
     func sender(_ node: NodeKind, dModel d: Int, heads H: Int) -> (buffer: [Float], offset: Int, stride: Int) {
         switch node {

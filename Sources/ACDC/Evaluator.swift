@@ -68,6 +68,13 @@ public final class EvaluationSetup: @unchecked Sendable {
             if part == 1 || c.dModel < 256 { baseline = model.logits(experiment.clean, rows: rows) }
         }
         self.corrupted = pass.cache
+        // Before anything is searched: the baselines must be finite.
+        guard NonFiniteCheck.allFinite(baseline) else {
+            throw NonFiniteCheck.failure("the clean run's logits at the metric positions", origin: origin, model: model, tokens: experiment.clean)
+        }
+        guard pass.cache.allFinite else {
+            throw NonFiniteCheck.failure("the corrupted run's activations", origin: origin, model: model, tokens: experiment.corrupted)
+        }
         self.metric = try Metric(spec: spec, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen,
                                  vocab: c.dVocabOut, baseline: baseline, name: name)
     }

@@ -68,28 +68,3 @@ public struct RunRecord {
         do { return try JSONValue.parse(Array(data)) } catch { throw ACDCError("\(path): corrupt run result (\(error))") }
     }
 }
-
-extension ACDCOptions {
-    public func json() -> JSONValue {
-        .object([
-            ("threshold", .number(threshold)), ("metric", .string(metric)), ("zero_ablation", .bool(zeroAblation)),
-            ("abs_value_threshold", .bool(absValueThreshold)), ("indices_mode", .string(indicesMode.rawValue)),
-            ("names_mode", .string(namesMode.rawValue)), ("remove_redundant", .bool(removeRedundant)),
-        ])
-    }
-
-    /// Options as `json()` writes them (and the reference fixtures' `options`);
-    /// missing flags and modes take their defaults.
-    public init(json o: JSONValue, fail: (String) -> ACDCError) throws {
-        guard let t = o["threshold"]?.double, let m = o["metric"]?.string else { throw fail("options need 'threshold' and 'metric'") }
-        func mode(_ k: String) throws -> IterationMode {
-            guard let s = o[k]?.string else { return .normal }
-            guard let v = IterationMode(rawValue: s) else { throw fail("options '\(k)': unknown mode '\(s)'") }
-            return v
-        }
-        self.init(threshold: t, metric: m, zeroAblation: o["zero_ablation"]?.bool ?? false,
-                  absValueThreshold: o["abs_value_threshold"]?.bool ?? false,
-                  indicesMode: try mode("indices_mode"), namesMode: try mode("names_mode"),
-                  removeRedundant: o["remove_redundant"]?.bool ?? false)
-    }
-}

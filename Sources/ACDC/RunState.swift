@@ -1,24 +1,3 @@
-/// Options of one ACDC run (§4.3 of the spec); together with the experiment
-/// and the model they determine the result.
-public struct ACDCOptions: Codable, Equatable, Sendable {
-    public enum IterationMode: String, Codable, Sendable, CaseIterable { case normal, reverse }
-
-    public var threshold: Double
-    public var metric: String
-    public var zeroAblation: Bool
-    public var absValueThreshold: Bool
-    public var indicesMode: IterationMode
-    public var namesMode: IterationMode
-    public var removeRedundant: Bool
-
-    public init(threshold: Double, metric: String, zeroAblation: Bool = false, absValueThreshold: Bool = false,
-                indicesMode: IterationMode = .normal, namesMode: IterationMode = .normal, removeRedundant: Bool = false) {
-        self.threshold = threshold; self.metric = metric; self.zeroAblation = zeroAblation
-        self.absValueThreshold = absValueThreshold; self.indicesMode = indicesMode
-        self.namesMode = namesMode; self.removeRedundant = removeRedundant
-    }
-}
-
 /// One tested edge, in the order ACDC tested it.
 public struct EdgeEvaluation: Codable, Equatable, Sendable {
     /// Index of the edge in `ComputationalGraph.edges` (stored order).

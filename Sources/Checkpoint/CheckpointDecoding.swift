@@ -70,25 +70,14 @@ enum CheckpointDecoding {
     }
 
     private static func decodeOptions(_ file: HDF5File) throws -> ACDCOptions {
-        typealias O = CheckpointSchema.Options
-        let group = O.group
-        func mode(_ name: String) throws -> ACDCOptions.IterationMode {
-            let raw = try file.stringAttribute(name, on: group)
-            guard let mode = ACDCOptions.IterationMode(rawValue: raw) else {
-                throw CheckpointError(path: file.path, "attribute '\(name)' on '\(group)' has unknown value '\(raw)'")
+        let group = CheckpointSchema.Options.group
+        return try ACDCOptions(reading: { field in
+            switch field.kind {
+            case .number: return .number(try file.numericAttribute(field.key, as: Double.self, on: group))
+            case .string: return .string(try file.stringAttribute(field.key, on: group))
+            case .flag: return .flag(try flag(file.numericAttribute(field.key, as: UInt8.self, on: group), field.key, file))
             }
-            return mode
-        }
-        return ACDCOptions(
-            threshold: try file.numericAttribute(O.threshold, as: Double.self, on: group),
-            metric: try file.stringAttribute(O.metric, on: group),
-            zeroAblation: try flag(file.numericAttribute(O.zeroAblation, as: UInt8.self, on: group), O.zeroAblation, file),
-            absValueThreshold: try flag(file.numericAttribute(O.absValueThreshold, as: UInt8.self, on: group),
-                                        O.absValueThreshold, file),
-            indicesMode: try mode(O.indicesMode),
-            namesMode: try mode(O.namesMode),
-            removeRedundant: try flag(file.numericAttribute(O.removeRedundant, as: UInt8.self, on: group),
-                                      O.removeRedundant, file))
+        }, fail: { CheckpointError(path: file.path, "'\(group)': \($0)") })
     }
 
     /// Booleans are stored as uint8 0/1; anything else means corruption.

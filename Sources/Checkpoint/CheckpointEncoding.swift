@@ -21,13 +21,7 @@ enum CheckpointEncoding {
 
         let options = checkpoint.options
         try file.createGroup(S.Options.group)
-        try file.setAttribute(S.Options.threshold, to: options.threshold, on: S.Options.group)
-        try file.setAttribute(S.Options.metric, to: options.metric, on: S.Options.group)
-        try file.setAttribute(S.Options.zeroAblation, to: flag(options.zeroAblation), on: S.Options.group)
-        try file.setAttribute(S.Options.absValueThreshold, to: flag(options.absValueThreshold), on: S.Options.group)
-        try file.setAttribute(S.Options.indicesMode, to: options.indicesMode.rawValue, on: S.Options.group)
-        try file.setAttribute(S.Options.namesMode, to: options.namesMode.rawValue, on: S.Options.group)
-        try file.setAttribute(S.Options.removeRedundant, to: flag(options.removeRedundant), on: S.Options.group)
+        try file.setOptionAttributes(options, on: S.Options.group)
 
         try file.write(state.present.map(flag), to: S.Edges.present)
         try file.write(state.effectSize, to: S.Edges.effectSize)
@@ -51,4 +45,19 @@ enum CheckpointEncoding {
     }
 
     private static func flag(_ value: Bool) -> UInt8 { value ? 1 : 0 }
+}
+
+extension HDF5File {
+    /// Every search option as an attribute of `group` (`ACDCOptions.values`,
+    /// named by their keys: numbers as float64, strings, flags as uint8 0/1),
+    /// for checkpoints and HDF5 exports alike.
+    public func setOptionAttributes(_ options: ACDCOptions, on group: String = "/") throws {
+        for (field, value) in options.values {
+            switch value {
+            case .number(let d): try setAttribute(field.key, to: d, on: group)
+            case .string(let s): try setAttribute(field.key, to: s, on: group)
+            case .flag(let b): try setAttribute(field.key, to: UInt8(b ? 1 : 0), on: group)
+            }
+        }
+    }
 }

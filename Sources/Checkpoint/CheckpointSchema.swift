@@ -20,15 +20,9 @@ enum CheckpointSchema {
         static let finished = "finished"
     }
 
+    /// One attribute per search option, named by `ACDCOptions.Field.key`.
     enum Options {
         static let group = "options"
-        static let threshold = "threshold"
-        static let metric = "metric"
-        static let zeroAblation = "zero_ablation"
-        static let absValueThreshold = "abs_value_threshold"
-        static let indicesMode = "indices_mode"
-        static let namesMode = "names_mode"
-        static let removeRedundant = "remove_redundant"
     }
 
     enum Edges {

@@ -24,11 +24,17 @@ public enum Fingerprint {
     /// Fingerprint of a file's contents, streamed in chunks (constant memory
     /// for multi-GB weight files). Equals `of(bytes:)` of the same content.
     public static func of(file path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY)
+        // Non-blocking open and a regular-file check: a FIFO would block the
+        // open and a device like /dev/zero never ends.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw CheckpointError(path: path, "cannot open for fingerprinting (\(String(cString: strerror(errno))))")
         }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw CheckpointError(path: path, "not a regular file; refusing to read it")
+        }
         #if os(Linux)
         _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         #endif

@@ -10,50 +10,11 @@ public struct SweepSpec: Sendable {
     public var runArguments: [String]
     public var thresholds: [Double]
     public var outDir: String
-    /// What finished runs found in the sweep directory must have been run with.
-    public var expected: ExpectedOptions
+    /// What finished runs found in the sweep directory must have been run with
+    /// (no threshold; no metric = the experiment's default).
+    public var expected: ACDCOptions.Expected
 
-    /// The options of a run, minus the threshold; `metric` nil = the experiment's default.
-    public struct ExpectedOptions: Sendable, Equatable {
-        public var metric: String?
-        public var zeroAblation = false
-        public var absValueThreshold = false
-        public var indicesMode: ACDCOptions.IterationMode = .normal
-        public var namesMode: ACDCOptions.IterationMode = .normal
-        public var removeRedundant = false
-        public init(metric: String? = nil, zeroAblation: Bool = false, absValueThreshold: Bool = false,
-                    indicesMode: ACDCOptions.IterationMode = .normal, namesMode: ACDCOptions.IterationMode = .normal,
-                    removeRedundant: Bool = false) {
-            self.metric = metric; self.zeroAblation = zeroAblation; self.absValueThreshold = absValueThreshold
-            self.indicesMode = indicesMode; self.namesMode = namesMode; self.removeRedundant = removeRedundant
-        }
-
-        /// The `acdc run` flags that reproduce these options.
-        public var arguments: [String] {
-            var a: [String] = []
-            if let m = metric { a += ["--metric", m] }
-            if zeroAblation { a.append("--zero-ablation") }
-            if absValueThreshold { a.append("--abs-value-threshold") }
-            if indicesMode != .normal { a += ["--indices-mode", indicesMode.rawValue] }
-            if namesMode != .normal { a += ["--names-mode", namesMode.rawValue] }
-            if removeRedundant { a.append("--remove-redundant") }
-            return a
-        }
-
-        /// Why `o` differs from these options, nil when it does not.
-        public func mismatch(_ o: ACDCOptions) -> String? {
-            var d: [String] = []
-            if let m = metric, m != o.metric { d.append("metric \(o.metric) (sweep: \(m))") }
-            if o.zeroAblation != zeroAblation { d.append("zero_ablation \(o.zeroAblation) (sweep: \(zeroAblation))") }
-            if o.absValueThreshold != absValueThreshold { d.append("abs_value_threshold \(o.absValueThreshold) (sweep: \(absValueThreshold))") }
-            if o.indicesMode != indicesMode { d.append("indices_mode \(o.indicesMode.rawValue) (sweep: \(indicesMode.rawValue))") }
-            if o.namesMode != namesMode { d.append("names_mode \(o.namesMode.rawValue) (sweep: \(namesMode.rawValue))") }
-            if o.removeRedundant != removeRedundant { d.append("remove_redundant \(o.removeRedundant) (sweep: \(removeRedundant))") }
-            return d.isEmpty ? nil : d.joined(separator: ", ")
-        }
-    }
-
-    public init(sourceArguments: [String], expected: ExpectedOptions, thresholds: [Double], outDir: String) {
+    public init(sourceArguments: [String], expected: ACDCOptions.Expected, thresholds: [Double], outDir: String) {
         self.sourceArguments = sourceArguments; self.expected = expected
         self.runArguments = expected.arguments; self.thresholds = thresholds; self.outDir = outDir
     }
@@ -65,7 +26,8 @@ public struct SweepSpec: Sendable {
 
     /// Arguments (after the executable) that start the run of threshold `t`.
     public func runCommand(_ t: Double) -> [String] {
-        ["run"] + sourceArguments + ["--threshold", ThresholdSpec.text(t)] + runArguments + ["--out", runDir(t)]
+        // `--threshold=-0.01` in one word: a separate "-0.01" would read as an option.
+        ["run"] + sourceArguments + ["--threshold=" + ThresholdSpec.text(t)] + runArguments + ["--out", runDir(t)]
     }
 
     /// Arguments that continue an interrupted run.
@@ -102,7 +64,7 @@ extension SweepSpec {
                 if r.options.threshold != t {
                     throw ACDCError("\(r.resultPath): threshold \(r.options.threshold), but the directory is for \(t)")
                 }
-                if let why = expected.mismatch(r.options) {
+                if let why = expected.mismatch(r.options, expectedBy: "sweep") {
                     throw ACDCError("\(r.resultPath): finished with other options: \(why); use another --out or remove that run")
                 }
             }

@@ -1,5 +1,8 @@
 import ACDC
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs a sweep's unfinished runs as child processes of the `acdc`
 /// executable, `jobs` at a time; each child's output goes to
@@ -26,9 +29,35 @@ public final class SweepRunner {
     /// Called with one line per event (start summary, each finished run).
     public let report: (String) -> Void
 
-    public init(spec: SweepSpec, executable: String, jobs: Int, report: @escaping (String) -> Void) {
+    /// Polled while runs are going: a signal number once the sweep is asked
+    /// to stop (SIGINT/SIGTERM), nil otherwise.
+    public let stopRequested: () -> Int32?
+
+    /// The sweep was stopped by `signal`: its children were sent SIGTERM and
+    /// have exited, each leaving a resumable checkpoint.
+    public struct Interrupted: Error { public let signal: Int32 }
+
+    /// The write end of the pipe every child has as stdin: nobody writes, so a
+    /// child reads EOF exactly when the sweep process is gone, however it
+    /// died (SIGKILL included), and stops (see `acdc run`).
+    private let parentPipe: (read: FileHandle, write: Int32)?
+
+    public init(spec: SweepSpec, executable: String, jobs: Int, report: @escaping (String) -> Void,
+                stopRequested: @escaping () -> Int32? = { nil }) {
         self.spec = spec; self.executable = executable; self.jobs = max(1, jobs); self.report = report
+        self.stopRequested = stopRequested
+        var fds: [Int32] = [-1, -1]
+        // Both ends close-on-exec: the spawn's dup2 onto fd 0 gives each child
+        // the read end without the flag, and no child inherits the write end
+        // (which would keep the pipe open after the sweep's death).
+        if pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 {
+            parentPipe = (FileHandle(fileDescriptor: fds[0], closeOnDealloc: true), fds[1])
+        } else {
+            parentPipe = nil
+        }
     }
+
+    deinit { if let p = parentPipe { close(p.write) } }
 
     /// Runs the thresholds at `indices` (all by default); outcomes by index.
     public func run(indices: [Int]? = nil) throws -> [Int: Outcome] {
@@ -56,8 +85,15 @@ public final class SweepRunner {
         var done = outcomes.count
         let total = todo.count
         var pending = queue[...]
+        var stopping: Int32? = nil
         while !pending.isEmpty || !running.isEmpty {
-            while running.count < jobs, let (i, resume) = pending.first {
+            if stopping == nil, let sig = stopRequested() {
+                stopping = sig
+                pending = []
+                report("sweep: stopping on signal \(sig): \(running.count) running runs write their checkpoints and stop")
+                for r in running where r.process.isRunning { kill(r.process.processIdentifier, SIGTERM) }
+            }
+            while stopping == nil, running.count < jobs, let (i, resume) = pending.first {
                 pending = pending.dropFirst()
                 let t = spec.thresholds[i]
                 let args = resume ? spec.resumeCommand(t) : spec.runCommand(t)
@@ -93,6 +129,7 @@ public final class SweepRunner {
                 }
             }
         }
+        if let sig = stopping { throw Interrupted(signal: sig) }
         return outcomes
     }
 
@@ -107,8 +144,9 @@ public final class SweepRunner {
         p.arguments = args
         p.standardOutput = log
         p.standardError = log
-        p.standardInput = FileHandle.nullDevice
+        p.standardInput = parentPipe?.read ?? FileHandle.nullDevice
         var env = ProcessInfo.processInfo.environment
+        if parentPipe != nil { env["ACDC_PARENT_STDIN_PIPE"] = "1" }
         // N runs at once on N cores: one BLAS thread each unless the user chose otherwise.
         if jobs > 1 && env["OPENBLAS_NUM_THREADS"] == nil { env["OPENBLAS_NUM_THREADS"] = "1" }
         p.environment = env

@@ -28,9 +28,7 @@ public final class HookedTransformer: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
             throw ModelError("\(directory): model directory not found")
         }
-        guard let data = FileManager.default.contents(atPath: cfgPath) else {
-            throw ModelError("\(cfgPath): cannot read model config (missing file?)")
-        }
+        let data = Data(try InputFile.read(cfgPath, what: "model config", maxBytes: 16 << 20))
         guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ModelError("\(cfgPath): not a JSON object")
         }

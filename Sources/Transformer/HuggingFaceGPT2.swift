@@ -6,27 +6,30 @@ import Kernels
 /// TransformerLens's `convert_gpt2_weights` does it, without weight processing.
 enum HuggingFaceGPT2 {
     static func convert(config o: [String: Any], configPath: String, file: SafetensorsFile) throws -> (ModelConfig, InMemoryTensors) {
-        func int(_ k: String) throws -> Int {
-            guard let v = (o[k] as? NSNumber)?.intValue else { throw ModelError("\(configPath): missing integer field '\(k)'") }
-            return v
-        }
-        let d = try int("n_embd"), H = try int("n_head"), L = try int("n_layer")
-        let vocab = try int("vocab_size"), nCtx = try int("n_positions")
+        // Typed reads (a wrong-typed value is refused, not defaulted); other
+        // Hugging Face fields (dropout, tokenizer ids, ...) do not change the forward.
+        var fields = ConfigFields(object: o, file: configPath)
+        let d = try fields.int("n_embd"), H = try fields.int("n_head"), L = try fields.int("n_layer")
+        let vocab = try fields.int("vocab_size"), nCtx = try fields.int("n_positions")
         guard H > 0, d % H == 0 else {
             throw ModelError("\(configPath): n_embd \(d) is not a multiple of n_head \(H) (d_model must equal n_heads·d_head)")
         }
-        if let s = o["scale_attn_by_inverse_layer_idx"] as? Bool, s {
+        if try fields.bool("scale_attn_by_inverse_layer_idx", default: false) {
             throw ModelError("\(configPath): scale_attn_by_inverse_layer_idx is not supported")
         }
-        let inner = (o["n_inner"] as? NSNumber)?.intValue ?? 4 * d
-        let actName = (o["activation_function"] as? String) ?? "gelu_new"
+        let inner = try fields.optionalInt("n_inner") ?? 4 * d
+        let actName = try fields.string("activation_function", default: "gelu_new")
         guard let act = Activation(rawValue: actName) else {
             throw ModelError("\(configPath): unsupported activation_function '\(actName)'")
         }
+        let eps = try fields.number("layer_norm_epsilon", default: 1e-5)
+        guard eps.isFinite, eps > 0, Float(eps).isFinite, Float(eps) > 0 else {
+            throw ModelError("\(configPath): 'layer_norm_epsilon' must be a finite positive number, got \(eps)")
+        }
         let cfg = ModelConfig(nLayers: L, dModel: d, nHeads: H, dHead: d / H, dMLP: inner, dVocab: vocab,
-                              nCtx: nCtx, activation: act, normalization: .layerNorm,
-                              eps: Float((o["layer_norm_epsilon"] as? NSNumber)?.doubleValue ?? 1e-5),
-                              useAttnScale: (o["scale_attn_weights"] as? Bool) ?? true)
+                              nCtx: nCtx, activation: act, normalization: .layerNorm, eps: Float(eps),
+                              useAttnScale: try fields.bool("scale_attn_weights", default: true))
+        try cfg.validate(file: configPath)
         let dh = d / H
         let prefix = file.contains("transformer.wte.weight") ? "transformer." : ""
         func t(_ name: String, _ shape: [Int]) throws -> [Float] { try file.tensor(prefix + name, shape: shape).array }

@@ -63,13 +63,8 @@ public final class SafetensorsFile: TensorSource, @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ModelError("\(path): cannot open (\(String(cString: strerror(errno))))") }
+        let (fd, size) = try InputFile.openRegular(path, what: "safetensors file")
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ModelError("\(path): cannot stat") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ModelError("\(path): not a regular file") }
-        let size = Int(st.st_size)
         guard size >= 8 else { throw ModelError("\(path): truncated safetensors file (\(size) bytes, no header)") }
         guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
             throw ModelError("\(path): mmap failed")
@@ -126,6 +121,8 @@ public final class SafetensorsFile: TensorSource, @unchecked Sendable {
             }
             entries[name] = Entry(dtype: dtype, shape: shape, start: offs[0], end: offs[1])
         }
+        try SafetensorsLayout.validate(entries.map { .init(name: $0.key, start: $0.value.start, end: $0.value.end) },
+                                       dataSize: dataSize, path: path)
         return (dataOffset, entries, meta)
     }
 

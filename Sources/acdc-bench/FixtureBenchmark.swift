@@ -37,12 +37,8 @@ struct FixtureBenchmark {
                 let expected = try RunRecord.load(path: "\(dir)/expected/\(r)")
                 guard let o = expected["options"], let ref = expected["reference_seconds"]?.double else { continue }
                 let options = try ACDCOptions(json: o) { ACDCError("\(dir)/expected/\(r): \($0)") }
-                var args = ["run", "--experiment", "\(dir)/experiment.json", "--threshold", "\(options.threshold)",
-                            "--metric", options.metric, "--out", "\(scratch)/\(c)-\(r)", "--overwrite", "--json"]
-                if options.zeroAblation { args.append("--zero-ablation") }
-                if options.absValueThreshold { args.append("--abs-value-threshold") }
-                if options.removeRedundant { args.append("--remove-redundant") }
-                args += ["--indices-mode", options.indicesMode.rawValue, "--names-mode", options.namesMode.rawValue]
+                let args = ["run", "--experiment", "\(dir)/experiment.json"] + options.arguments
+                    + ["--out", "\(scratch)/\(c)-\(r)", "--overwrite", "--json"]
                 var best = (wall: Double.infinity, cpu: Double.infinity)
                 var summary = JSONValue.null
                 for _ in 0..<repeats {

@@ -27,6 +27,9 @@ final class CheckpointWriter: @unchecked Sendable {
     private var writing = false
     private var failure: Error?
     private var closed = false
+    /// Set when the process is about to exit on a signal: later submissions
+    /// park their caller for good, so nothing starts after the final flush.
+    private var frozen = false
     private var thread: Thread?
 
     init(path: String) {
@@ -41,6 +44,7 @@ final class CheckpointWriter: @unchecked Sendable {
     /// an earlier failed write, so a full disk stops the run at the next step.
     func submit(_ checkpoint: RunCheckpoint) throws {
         condition.lock(); defer { condition.unlock() }
+        while frozen { condition.wait() }
         if let failure { throw failure }
         if case .checkpoint = queue.last { queue[queue.count - 1] = .checkpoint(checkpoint) } else { queue.append(.checkpoint(checkpoint)) }
         condition.broadcast()
@@ -50,6 +54,7 @@ final class CheckpointWriter: @unchecked Sendable {
     /// before it and before anything submitted after it.
     func submitFile(_ bytes: [UInt8], to path: String) throws {
         condition.lock(); defer { condition.unlock() }
+        while frozen { condition.wait() }
         if let failure { throw failure }
         queue.append(.file(path: path, bytes: bytes))
         condition.broadcast()
@@ -61,6 +66,16 @@ final class CheckpointWriter: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         while (!queue.isEmpty || writing) && failure == nil { condition.wait() }
         if let failure { throw failure }
+    }
+
+    /// For a stop on a signal: accepts nothing more and waits until what was
+    /// submitted is on disk, so the newest checkpoint is the last finished
+    /// step; rethrows a write failure.
+    func freezeAndFlush() throws {
+        condition.lock()
+        frozen = true
+        condition.unlock()
+        try flush()
     }
 
     /// Flushes and stops the thread.

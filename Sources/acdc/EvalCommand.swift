@@ -23,11 +23,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Edge list file of the circuit to evaluate.")
     var edges: String
 
-    @Option(help: "Metric (default: the experiment's first metric).")
-    var metric: String?
-
-    @Flag(help: "Ablate with zeros instead of the corrupted run's activations.")
-    var zeroAblation = false
+    @OptionGroup var measure: MetricOptions
+    var metric: String? { measure.metric }
+    var zeroAblation: Bool { measure.zeroAblation }
 
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
@@ -38,6 +36,11 @@ struct EvalCommand: ParsableCommand {
         let eval = try CircuitEvaluation(experiment: exp, metric: metric, zeroAblation: zeroAblation)
         let mask = try EdgeList.mask(entries, graph: eval.graph)
         let value = eval.evaluate(mask)
+        guard value.isFinite else {
+            // The baselines were checked finite when the evaluation was set up.
+            throw ACDCError("\(edges): metric '\(eval.setup.metricName)' of this circuit is \(value) "
+                + "(the clean and corrupted runs are finite); refusing to report NaN/Inf")
+        }
         let kept = eval.graph.countEdges(mask), total = eval.graph.countEdges(eval.setup.fullGraph)
         if json {
             let j: JSONValue = .object([

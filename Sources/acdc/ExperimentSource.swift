@@ -14,6 +14,11 @@ struct ExperimentSource: ParsableArguments {
     @Option(help: "Use this model directory instead of the experiment's or task's (ioi, greaterthan and docstring need one).")
     var model: String?
 
+    func validate() throws {
+        if experiment != nil && task != nil { throw ACDCError("give either --experiment or --task, not both") }
+        if experiment == nil && task == nil { throw ACDCError("give --experiment FILE or --task NAME") }
+    }
+
     func load() throws -> Experiment {
         switch (experiment, task) {
         case (let path?, nil):

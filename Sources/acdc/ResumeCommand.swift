@@ -1,6 +1,7 @@
 import ArgumentParser
 import ACDC
 import Checkpoint
+import Circuits
 import Foundation
 
 struct ResumeCommand: ParsableCommand {
@@ -28,15 +29,18 @@ struct ResumeCommand: ParsableCommand {
 
     mutating func run() throws {
         let start = Date()
+        StopSignals.watchParentIfSweepChild()
         let directory = RunDirectory(path: runDir)
         guard FileManager.default.fileExists(atPath: directory.checkpoint) else {
             throw ACDCError("\(directory.checkpoint): no checkpoint to resume from (is \(runDir) a run directory?)")
         }
+        let lock = try RunLock.acquire(directory.path)      // one writer per run directory
         let checkpoint = try CheckpointStore.read(from: directory.checkpoint)
         try expected.check(against: checkpoint.options, checkpointPath: directory.checkpoint)
 
-        if checkpoint.finished, let data = FileManager.default.contents(atPath: directory.result),
-           let json = try? JSONValue.parse(Array(data)), let summary = RunSummary(resultJSON: json) {
+        if checkpoint.finished, FileManager.default.fileExists(atPath: directory.result),
+           let result = try? RunResult.load(runDir: directory.path) {
+            let summary = RunSummary(result)
             Progress(quiet: output.quiet || output.json).note("acdc: \(runDir): run already finished")
             printSummary(summary, outDir: runDir, json: output.json)
             return
@@ -62,9 +66,10 @@ struct ResumeCommand: ParsableCommand {
         guard RunCheckpoint.edgeNames(of: runner.graph) == checkpoint.edgeNames else {
             throw ACDCError("\(directory.checkpoint): its edges do not match the graph of \(modelPath); refusing to resume")
         }
-        let session = CheckpointedRun(run: runner, directory: directory, identity: checkpoint.identity,
+        let session = CheckpointedRun(run: runner, directory: directory, lock: lock, identity: checkpoint.identity,
                                       evaluatorKind: evaluator, earlierSeconds: checkpoint.elapsedSeconds, sessionStart: start)
         session.killAfterSteps = debugKillAfterSteps
+        session.stopOnSignals()
         progress.note("acdc: \(experiment.name): resuming at node \(checkpoint.state.cursor) of \(checkpoint.nodeCount), "
             + "\(runner.edgeCount) edges, metric \(checkpoint.options.metric), threshold \(checkpoint.options.threshold)")
         try session.runToEnd(progress: progress)
@@ -76,7 +81,7 @@ struct ResumeCommand: ParsableCommand {
 /// Search options a resume may repeat: each one given must equal the stored
 /// value, so a script cannot believe it resumed with settings it did not get.
 struct ExpectedOptions: ParsableArguments {
-    @Option(help: "Expected threshold (must match the checkpoint).")
+    @Option(parsing: .unconditional, help: "Expected threshold (must match the checkpoint).")
     var threshold: Double?
 
     @Option(help: "Expected metric (must match the checkpoint).")
@@ -97,24 +102,18 @@ struct ExpectedOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Expected remove-redundant setting (must match the checkpoint).")
     var removeRedundant: Bool?
 
+    var expected: ACDCOptions.Expected {
+        ACDCOptions.Expected(threshold: threshold, metric: metric, zeroAblation: zeroAblation, absValueThreshold: absValueThreshold,
+                             indicesMode: indicesMode, namesMode: namesMode, removeRedundant: removeRedundant)
+    }
+
     func check(against stored: ACDCOptions, checkpointPath: String) throws {
-        func differ(_ option: String, _ given: String, _ kept: String) -> ACDCError {
-            ACDCError("\(checkpointPath): option \(option) \(given) differs from the run's stored \(kept); "
-                + "a run cannot change options when resumed (start a new run instead)")
+        guard let d = expected.differences(stored).first else { return }
+        func text(_ v: ACDCOptions.Value) -> String {
+            if case .flag(let b) = v { return b ? d.field.flag : "--no-" + d.field.flag.dropFirst(2) }
+            return v.text
         }
-        func flag(_ name: String, _ value: Bool) -> String { value ? "--\(name)" : "--no-\(name)" }
-        if let t = threshold, t != stored.threshold { throw differ("--threshold", "\(t)", "\(stored.threshold)") }
-        if let m = metric, m != stored.metric { throw differ("--metric", m, stored.metric) }
-        if let z = zeroAblation, z != stored.zeroAblation {
-            throw differ("--zero-ablation", flag("zero-ablation", z), flag("zero-ablation", stored.zeroAblation))
-        }
-        if let a = absValueThreshold, a != stored.absValueThreshold {
-            throw differ("--abs-value-threshold", flag("abs-value-threshold", a), flag("abs-value-threshold", stored.absValueThreshold))
-        }
-        if let i = indicesMode, i != stored.indicesMode { throw differ("--indices-mode", i.rawValue, stored.indicesMode.rawValue) }
-        if let n = namesMode, n != stored.namesMode { throw differ("--names-mode", n.rawValue, stored.namesMode.rawValue) }
-        if let r = removeRedundant, r != stored.removeRedundant {
-            throw differ("--remove-redundant", flag("remove-redundant", r), flag("remove-redundant", stored.removeRedundant))
-        }
+        throw ACDCError("\(checkpointPath): option \(d.field.flag) \(text(d.expected)) differs from the run's stored \(text(d.stored)); "
+            + "a run cannot change options when resumed (start a new run instead)")
     }
 }

@@ -37,9 +37,10 @@ struct RunCommand: ParsableCommand {
 
     mutating func run() throws {
         let start = Date()
+        StopSignals.watchParentIfSweepChild()
         let exp = try source.load()
         let options = search.options(defaultMetric: exp.metrics[0].name)
-        let directory = out.map { RunDirectory(path: $0) } ?? RunDirectory.fresh(base: "runs/\(exp.name)-\(options.threshold)")
+        let directory = try out.map { RunDirectory(path: $0) } ?? RunDirectory.fresh(base: "runs/\(exp.name)-\(options.threshold)")
         let progress = Progress(quiet: output.quiet || output.json)
 
         let session = try CheckpointedRun.begin(experiment: exp, options: options, evaluator: evaluator,

@@ -1,5 +1,6 @@
 import ACDC
 import Checkpoint
+import Circuits
 
 /// The headline numbers of a run, from whichever record is at hand: a
 /// finished run's `RunRecord` / result.json, or a checkpoint mid-run.
@@ -27,14 +28,10 @@ struct RunSummary {
         finished = c.finished
     }
 
-    /// From a result.json document; nil when a field is missing.
-    init?(resultJSON j: JSONValue) {
-        guard let kept = j["edges_kept"]?.int, let total = j["edges_total"]?.int,
-              let evaluations = j["evaluations"]?.int, let seconds = j["seconds"]?.double,
-              let finished = j["finished"]?.bool else { return nil }
-        edgesKept = kept; edgesTotal = total; self.evaluations = evaluations; self.seconds = seconds
-        self.finished = finished
-        finalMetric = j["final_metric"]?.double ?? .nan
+    /// From result.json, as its one reader (`RunResult`) reads it.
+    init(_ r: RunResult) {
+        edgesKept = r.edgesKept; edgesTotal = r.edgesTotal; finalMetric = r.finalMetric
+        evaluations = r.evaluations; seconds = r.seconds; finished = r.finished
     }
 
     func json(runDir: String) -> JSONValue {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ACDC
 import Checkpoint
+import Circuits
 import Foundation
 
 struct ShowCommand: ParsableCommand {
@@ -83,14 +84,11 @@ struct RunStatus {
                              stepsDone: c.state.cursor, nodeCount: c.nodeCount, summary: RunSummary(c),
                              metricCalls: c.state.evaluations)
         }
-        let j = try RunRecord.load(path: directory.result)
-        guard let summary = RunSummary(resultJSON: j), let options = ACDCOptions(json: j["options"]) else {
-            throw ACDCError("\(directory.result): not a run result (fields missing)")
-        }
+        let r = try RunResult.load(runDir: directory.path)
         return RunStatus(runDir: directory.path, experimentName: directory.experimentName(),
-                         experimentPath: j["experiment"]?.string ?? "?", modelPath: j["model"]?.string ?? "?",
-                         options: options, stepsDone: nil, nodeCount: nil, summary: summary,
-                         metricCalls: j["metric_calls"]?.int)
+                         experimentPath: r.experimentPath, modelPath: r.modelPath,
+                         options: r.options, stepsDone: nil, nodeCount: nil, summary: RunSummary(r),
+                         metricCalls: r.json["metric_calls"]?.int)
     }
 
     private var state: String { summary.finished ? "finished" : "in progress" }
@@ -118,7 +116,13 @@ struct RunStatus {
             "edges tested: \(summary.evaluations)" + (metricCalls.map { " (\($0) metric computations)" } ?? ""),
             "elapsed:      \(String(format: "%.2f", summary.seconds)) s",
         ]
-        if summary.finished { lines.append("result:       \(runDir)/result.json") }
+        if summary.finished {
+            // Only a result that is there: a full disk can stop a run between
+            // its final checkpoint and result.json.
+            let result = RunDirectory(path: runDir).result
+            lines.append(FileManager.default.fileExists(atPath: result) ? "result:       \(result)"
+                         : "result:       missing (write it with `acdc resume \(runDir)`)")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -147,18 +151,5 @@ struct RunStatus {
             ("metric_calls", int(metricCalls)),
             ("seconds", .number(summary.seconds)),
         ])
-    }
-}
-
-extension ACDCOptions {
-    /// The `options` object of result.json (see `ACDCOptions.json()`); nil when malformed.
-    init?(json j: JSONValue?) {
-        guard let j, let threshold = j["threshold"]?.double, let metric = j["metric"]?.string,
-              let zero = j["zero_ablation"]?.bool, let abs = j["abs_value_threshold"]?.bool,
-              let indices = j["indices_mode"]?.string.flatMap(IterationMode.init(rawValue:)),
-              let names = j["names_mode"]?.string.flatMap(IterationMode.init(rawValue:)),
-              let redundant = j["remove_redundant"]?.bool else { return nil }
-        self.init(threshold: threshold, metric: metric, zeroAblation: zero, absValueThreshold: abs,
-                  indicesMode: indices, namesMode: names, removeRedundant: redundant)
     }
 }

@@ -38,7 +38,7 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var source: ExperimentSource
 
-    @Option(help: "Thresholds: a comma-separated list or log:START:END:COUNT.")
+    @Option(parsing: .unconditional, help: "Thresholds: a comma-separated list (negative values allowed) or log:START:END:COUNT.")
     var thresholds: String
 
     @OptionGroup var modifiers: SearchModifiers
@@ -76,9 +76,8 @@ struct SweepCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if (source.experiment == nil) == (source.task == nil) { throw ValidationError("give exactly one of --experiment FILE or --task NAME") }
+        // The source and the search options validate themselves (option groups).
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
-        if modifiers.removeRedundant && modifiers.zeroAblation { throw ValidationError("--remove-redundant cannot be combined with --zero-ablation") }
         if slurm && (arrayIndex != nil || summaryOnly) { throw ValidationError("--slurm cannot be combined with --array-index or --summary-only") }
         if !slurm && (noSubmit || !sbatch.isEmpty) { throw ValidationError("--sbatch and --no-submit go with --slurm") }
     }
@@ -88,10 +87,7 @@ struct SweepCommand: ParsableCommand {
         let outDir = absolutePath(out)
         var sourceArguments: [String] = source.experiment.map { ["--experiment", absolutePath($0)] } ?? ["--task", source.task!]
         if let m = source.model { sourceArguments += ["--model", absolutePath(m)] }
-        let expected = SweepSpec.ExpectedOptions(metric: modifiers.metric, zeroAblation: modifiers.zeroAblation,
-                                                 absValueThreshold: modifiers.absValueThreshold, indicesMode: modifiers.indicesMode,
-                                                 namesMode: modifiers.namesMode, removeRedundant: modifiers.removeRedundant)
-        let spec = SweepSpec(sourceArguments: sourceArguments, expected: expected, thresholds: values, outDir: outDir)
+        let spec = SweepSpec(sourceArguments: sourceArguments, expected: modifiers.expected, thresholds: values, outDir: outDir)
         let exe = SweepCommand.executablePath()
         let quiet = self.quiet
         let report: (String) -> Void = { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
@@ -111,8 +107,16 @@ struct SweepCommand: ParsableCommand {
                 guard values.indices.contains(i) else { throw ACDCError("--array-index \(i): the sweep has thresholds 0..<\(values.count)") }
                 indices = [i]
             }
-            let runner = SweepRunner(spec: spec, executable: exe, jobs: jobs ?? 1, report: report)
-            outcomes = try runner.run(indices: indices)
+            // SIGINT/SIGTERM: the children get SIGTERM (each checkpoints and
+            // stops), the sweep waits for them and exits 130/143.
+            let stop = StopFlag()
+            StopSignals.install { stop.set($0) }
+            let runner = SweepRunner(spec: spec, executable: exe, jobs: jobs ?? 1, report: report,
+                                     stopRequested: { stop.value })
+            do { outcomes = try runner.run(indices: indices) } catch let i as SweepRunner.Interrupted {
+                FileHandle.standardError.write(Data("interrupted; run the same command again to continue the sweep (\(outDir))\n".utf8))
+                throw ExitCode(StopSignals.exitStatus(i.signal))
+            }
             if let i = arrayIndex {
                 // Every task brings the summary up to date, so it is current when the
                 // array's last task ends, whichever attempt of it that is.
@@ -287,4 +291,12 @@ enum SweepOutputs {
         try AtomicFile.write(s.markdown(plotFiles: plots), to: dir + "/summary.md")
         return plots
     }
+}
+
+/// The signal that asked a sweep to stop, set from the signal queue.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var signal: Int32?
+    func set(_ s: Int32) { lock.lock(); signal = s; lock.unlock() }
+    var value: Int32? { lock.lock(); defer { lock.unlock() }; return signal }
 }

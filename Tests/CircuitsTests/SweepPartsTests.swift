@@ -198,7 +198,9 @@ final class SweepStateTests: XCTestCase {
         let tmp = try temporaryDirectory(self)
         let spec = SweepSpec(sourceArguments: ["--experiment", "e.json"], expected: .init(zeroAblation: true),
                              thresholds: [0.001, 0.01, 0.1], outDir: tmp)
-        XCTAssertEqual(spec.runCommand(0.01), ["run", "--experiment", "e.json", "--threshold", "0.01", "--zero-ablation", "--out", tmp + "/thr-0.01"])
+        XCTAssertEqual(spec.runCommand(0.01), ["run", "--experiment", "e.json", "--threshold=0.01", "--zero-ablation", "--out", tmp + "/thr-0.01"])
+        // One word, so a negative threshold never reads as an option.
+        XCTAssertEqual(spec.runCommand(-0.01)[3], "--threshold=-0.01")
         XCTAssertEqual(spec.resumeCommand(0.01), ["resume", tmp + "/thr-0.01"])
         // thr-0.001: finished; thr-0.01: a checkpoint only (interrupted); thr-0.1: nothing.
         let finished = try makeRunDirectory("tracr-reverse", options: reverseZero, in: tmp).dir

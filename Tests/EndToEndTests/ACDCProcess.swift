@@ -14,6 +14,8 @@ enum ACDCProcess {
         let signaled: Bool
         let stdout: String
         let stderr: String
+        /// Killed by the caller's timeout (a hang).
+        var timedOut = false
 
         var exitedCleanly: Bool { !signaled && status == 0 }
         var killed: Bool { signaled && status == SIGKILL }
@@ -24,34 +26,84 @@ enum ACDCProcess {
     /// Runs `acdc args…` in the repository root to completion. Output goes
     /// through files, so a chatty process can never block on a full pipe.
     static func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
-        guard let exe = executable else {
-            XCTFail("acdc executable not found beside the test bundle or in .build/debug; "
-                    + "build it with `swift build` or set ACDC_EXECUTABLE", file: file, line: line)
-            throw CocoaError(.fileNoSuchFile)
-        }
-        let dir = NSTemporaryDirectory() + "acdc-e2e-out-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let outPath = dir + "/stdout", errPath = dir + "/stderr"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        try run(args, directory: repoRoot, file: file, line: line)
+    }
 
+    /// Runs `acdc args…` in `directory` with `environment` added; a process
+    /// still running after `timeout` seconds is SIGKILLed and reported as
+    /// hung (`timedOut`), so a test can never wait forever on a hang.
+    static func run(_ args: [String], directory: String, environment: [String: String] = [:], timeout: Double = 120,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
+        let background = try Background(args, directory: directory, environment: environment, file: file, line: line)
+        return background.wait(timeout: timeout)
+    }
+
+    /// A running `acdc` process; output goes to files, read at any time.
+    final class Background {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: exe)
-        process.arguments = args
-        process.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        let text = { (p: String) in String(decoding: FileManager.default.contents(atPath: p) ?? Data(), as: UTF8.self) }
-        return Outcome(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                       stdout: text(outPath), stderr: text(errPath))
+        let dir: String
+        var outPath: String { dir + "/stdout" }
+        var errPath: String { dir + "/stderr" }
+        private let out: FileHandle, err: FileHandle
+        private(set) var timedOut = false
+
+        init(_ args: [String], directory: String, environment: [String: String] = [:],
+             file: StaticString = #filePath, line: UInt = #line) throws {
+            guard let exe = ACDCProcess.executable else {
+                XCTFail("acdc executable not found beside the test bundle or in .build/debug", file: file, line: line)
+                throw CocoaError(.fileNoSuchFile)
+            }
+            dir = NSTemporaryDirectory() + "acdc-e2e-out-\(getpid())-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: dir + "/stdout", contents: nil)
+            _ = FileManager.default.createFile(atPath: dir + "/stderr", contents: nil)
+            out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/stdout"))
+            err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/stderr"))
+            process.executableURL = URL(fileURLWithPath: exe)
+            process.arguments = args
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+
+        var pid: Int32 { process.processIdentifier }
+        var stderr: String { String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self) }
+
+        /// Waits (up to `timeout` seconds) until stderr contains `text`.
+        func waitForStderr(_ text: String, timeout: Double = 60) -> Bool {
+            let end = Date().addingTimeInterval(timeout)
+            while Date() < end {
+                if stderr.contains(text) { return true }
+                if !process.isRunning { return stderr.contains(text) }
+                usleep(20_000)
+            }
+            return false
+        }
+
+        func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+        func wait(timeout: Double = 120) -> Outcome {
+            let end = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < end { usleep(5_000) }
+            if process.isRunning {
+                timedOut = true
+                kill(process.processIdentifier, SIGKILL)
+            }
+            process.waitUntilExit()
+            try? out.close()
+            try? err.close()
+            let text = { (p: String) in String(decoding: FileManager.default.contents(atPath: p) ?? Data(), as: UTF8.self) }
+            return Outcome(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                           stdout: text(outPath), stderr: text(errPath), timedOut: timedOut)
+        }
     }
 
     /// Asserts a refusal: a normal non-zero exit (no signal, so no crash or

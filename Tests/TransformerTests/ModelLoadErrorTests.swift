@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Transformer
+import TestSupport
 
 /// Every malformed model directory, weights file or token batch must give a
 /// thrown `ModelError` with a one-line message naming the file (or input) and
@@ -152,7 +153,9 @@ final class ModelLoadErrorTests: XCTestCase {
         for (dtype, size) in [("F64", 8), ("I32", 4), ("F16", 2)] {
             try writeWeights()
             var (header, data) = try readWeights()
-            // Re-type unembed.b_U [5]: append its bytes in the new dtype at the end.
+            // Re-type unembed.b_U [5], the last tensor: replace its F32 bytes by
+            // bytes of the new dtype (the offsets still tile the data exactly).
+            data.removeLast(5 * 4)
             var entry = header["unembed.b_U"] as! [String: Any]
             entry["dtype"] = dtype
             entry["data_offsets"] = [data.count, data.count + 5 * size]
@@ -306,6 +309,139 @@ final class ModelLoadErrorTests: XCTestCase {
         try writeWeights()
         try writeConfig(["d_mlp": 16])
         assertLoadFails([weightsPath, "blocks.0.mlp.W_in"])
+    }
+
+    // MARK: strict config decoding (issue 15 §1)
+
+    /// TransformerLens's default normalization_type is "LN": a config without
+    /// the key is a LayerNorm model; an explicit null is one without.
+    func testNormalizationTypeDefaultsToLayerNorm() throws {
+        try writeWeights()
+        var c = config
+        c["normalization_type"] = nil
+        try JSONSerialization.data(withJSONObject: c).write(to: URL(fileURLWithPath: configPath))
+        XCTAssertEqual(try HookedTransformer.load(directory: dir).config.normalization, .layerNorm)
+        try writeConfig(["normalization_type": NSNull()])
+        XCTAssertNil(try ModelConfig.load(file: configPath).normalization)
+    }
+
+    /// A wrong-typed value is refused naming the key, never read as the default.
+    func testWrongTypedConfigFieldsAreRefused() throws {
+        try writeWeights()
+        let cases: [([String: Any], String)] = [
+            (["normalization_type": 5], "normalization_type"),
+            (["normalization_type": [1]], "normalization_type"),
+            (["attn_only": "true"], "attn_only"),
+            (["attn_only": 1], "attn_only"),
+            (["eps": "small"], "eps"),
+            (["eps": NSNull()], "eps"),
+            (["use_attn_scale": "yes"], "use_attn_scale"),
+            (["act_fn": 3], "act_fn"),
+            (["positional_embedding_type": NSNull()], "positional_embedding_type"),
+            (["n_layers": true], "n_layers"),
+            (["d_vocab_out": "5"], "d_vocab_out"),
+            (["gated_mlp": "false"], "gated_mlp"),
+            (["dtype": 32], "dtype"),
+            (["rotary_dim": "none"], "rotary_dim"),
+            (["n_layerz": 2], "n_layerz"),                     // unknown field
+            (["attn_scale": 3.0], "attn_scale"),               // not sqrt(d_head)
+            (["n_key_value_heads": 1], "n_key_value_heads"),
+            (["post_embedding_ln": true], "post_embedding_ln"),
+        ]
+        for (change, field) in cases {
+            try writeConfig(change)
+            assertLoadFails([configPath, field])
+        }
+        // TL's to_dict() values that do not change the forward pass load.
+        try writeConfig(["model_name": "custom", "seed": NSNull(), "attn_scale": 2.0.squareRoot(), "n_key_value_heads": NSNull(),
+                         "d_vocab_out": -1, "use_attn_result": false, "attn_scores_soft_cap": -1.0])
+        XCTAssertEqual(try HookedTransformer.load(directory: dir).config.dVocabOut, 5)
+    }
+
+    func testNonPositiveOrNonFiniteEpsIsRefused() throws {
+        try writeWeights()
+        for eps: Any in [-1, 0, 0.0, -1e-5, 1e-300, Double.greatestFiniteMagnitude] {
+            try writeConfig(["eps": eps])
+            assertLoadFails([configPath, "eps"])
+        }
+    }
+
+    /// The Hugging Face GPT-2 config is read with types too.
+    func testHuggingFaceConfigTypesAndEpsilon() throws {
+        let hf = fixture("hf-tiny-gpt2")
+        let copy = (dir as NSString).appendingPathComponent("hf")
+        try FileManager.default.copyItem(atPath: hf, toPath: copy)
+        let cfgPath = copy + "/config.json"
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cfgPath))) as! [String: Any]
+        for (change, key) in [(["layer_norm_epsilon": -1.0], "layer_norm_epsilon"), (["layer_norm_epsilon": "x"], "layer_norm_epsilon"),
+                              (["scale_attn_weights": "yes"], "scale_attn_weights"), (["n_layer": 2.5], "n_layer")] as [([String: Any], String)] {
+            let merged = original.merging(change) { _, new in new }
+            try JSONSerialization.data(withJSONObject: merged).write(to: URL(fileURLWithPath: cfgPath))
+            assertLoadFails([cfgPath, key], directory: copy)
+        }
+    }
+
+    // MARK: safetensors layout (issue 15 §1)
+
+    /// Offsets must tile the data region exactly, as the reference loader requires.
+    func testOffsetsThatDoNotTileTheDataAreRefused() throws {
+        try writeConfig()
+        try writeWeights()
+        let (header, data) = try readWeights()
+        func entry(_ name: String) -> [String: Any] { header[name] as! [String: Any] }
+        func offsets(_ name: String) -> [Int] { entry(name)["data_offsets"] as! [Int] }
+
+        // Trailing bytes nobody covers.
+        try writeRaw(header: header, data: data + Data(repeating: 0, count: 4))
+        assertLoadFails([weightsPath, "tile"])
+
+        // Overlap: ln_final.w points at the bytes of the tensor before it (same size).
+        var overlap = header
+        let lnw = offsets("ln_final.w"), prev = offsets("blocks.0.mlp.b_out")
+        XCTAssertEqual(lnw[1] - lnw[0], prev[1] - prev[0])
+        var e = entry("ln_final.w"); e["data_offsets"] = prev; overlap["ln_final.w"] = e
+        try writeRaw(header: overlap, data: data)
+        assertLoadFails([weightsPath, "overlaps"])
+
+        // Gap: the last tensor moved 4 bytes on, file grown to match.
+        var gap = header
+        let bU = offsets("unembed.b_U")
+        e = entry("unembed.b_U"); e["data_offsets"] = [bU[0] + 4, bU[1] + 4]; gap["unembed.b_U"] = e
+        try writeRaw(header: gap, data: data + Data(repeating: 0, count: 4))
+        assertLoadFails([weightsPath, "unembed.b_U", "gap"])
+    }
+
+    /// A header length one byte off shifts every offset: refused, not misread.
+    func testHeaderLengthOffByOneIsRefused() throws {
+        try writeConfig()
+        try writeWeights()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: weightsPath))
+        let n = bytes.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        for delta in [-1, 1] {
+            var copy = bytes
+            var len = UInt64(Int(n) + delta).littleEndian
+            copy.replaceSubrange(0..<8, with: withUnsafeBytes(of: &len) { Data($0) })
+            try copy.write(to: URL(fileURLWithPath: weightsPath))
+            assertLoadFails([weightsPath])
+        }
+    }
+
+    /// A FIFO or a device in place of an input file fails at once instead of
+    /// blocking (FIFO) or reading forever (/dev/zero).
+    func testFIFOAndDeviceInputsFailFast() throws {
+        try writeConfig()
+        XCTAssertEqual(mkfifo(weightsPath, 0o600), 0)
+        let start = Date()
+        assertLoadFails([weightsPath, "FIFO"])
+        try FileManager.default.removeItem(atPath: weightsPath)
+        try FileManager.default.createSymbolicLink(atPath: weightsPath, withDestinationPath: "/dev/zero")
+        assertLoadFails([weightsPath, "device"])
+        try FileManager.default.removeItem(atPath: weightsPath)
+        try writeWeights()
+        try FileManager.default.removeItem(atPath: configPath)
+        XCTAssertEqual(mkfifo(configPath, 0o600), 0)
+        assertLoadFails([configPath, "FIFO"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
     }
 
     // MARK: token batches
