@@ -153,8 +153,9 @@ struct BPEModel: Sendable {
         }
         let vocabulary = try TokenizerModel.readVocabulary(field.required("vocab"))
         strings = TokenStrings(vocabulary)
-        continuingSubwordPrefix = try field.optional("continuing_subword_prefix")?.string()
-        endOfWordSuffix = try field.optional("end_of_word_suffix")?.string()
+        // An empty prefix or suffix (GPT-2's file has both) is the same as none.
+        continuingSubwordPrefix = try field.optional("continuing_subword_prefix")?.string().nilIfEmpty
+        endOfWordSuffix = try field.optional("end_of_word_suffix")?.string().nilIfEmpty
         fuseUnknown = try field.bool("fuse_unk", default: false)
         ignoreMerges = try field.bool("ignore_merges", default: false)
         if let unknown = try field.optional("unk_token") {
@@ -398,4 +399,8 @@ struct UnigramModel: Sendable {
         }
         return ids
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

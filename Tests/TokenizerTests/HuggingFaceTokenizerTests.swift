@@ -1,0 +1,143 @@
+import Foundation
+import Kernels
+import XCTest
+@testable import Tokenizer
+
+/// The tokenizer.json reader beyond the parity fixtures: the GPT-2 fast path agrees with the
+/// same vocabulary read as a tokenizer.json, decode(encode(s)) round-trips on random Unicode,
+/// and bad files give one-line errors with the JSON path.
+final class HuggingFaceTokenizerTests: XCTestCase {
+    /// GPT-2's own vocabulary (tasks/gpt2-tokenizer) written as the tokenizer.json that
+    /// `transformers` ships for `gpt2`.
+    static func gpt2TokenizerJSON() throws -> [UInt8] {
+        let directory = URL(fileURLWithPath: TokenizerTestSupport.vocabularyDirectory)
+        let vocabulary = try String(contentsOf: directory.appendingPathComponent("encoder.json"), encoding: .utf8)
+        let mergeLines = try String(contentsOf: directory.appendingPathComponent("vocab.bpe"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            .filter { !$0.hasPrefix("#version") }
+        let merges = String(decoding: try JSONEncoder().encode(mergeLines), as: UTF8.self)
+        let json = """
+        {"version":"1.0","truncation":null,"padding":null,
+         "added_tokens":[{"id":50256,"content":"<|endoftext|>","single_word":false,"lstrip":false,"rstrip":false,"normalized":true,"special":true}],
+         "normalizer":null,
+         "pre_tokenizer":{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true},
+         "post_processor":{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":false,"use_regex":true},
+         "decoder":{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true},
+         "model":{"type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":"","end_of_word_suffix":"",
+                  "fuse_unk":false,"byte_fallback":false,"vocab":\(vocabulary),"merges":\(merges)}}
+        """
+        return Array(json.utf8)
+    }
+
+    /// Every GPT-2 reference text and every parity-fixture string: the fast GPT-2 tokenizer and
+    /// the general reader give the same ids and the same text back.
+    func testGPT2FastPathEqualsTheTokenizerJSONReader() throws {
+        let fast = try TokenizerTestSupport.gpt2()
+        let general = try HuggingFaceTokenizer(json: Self.gpt2TokenizerJSON(), path: "gpt2/tokenizer.json")
+        struct CaseFile: Decodable { struct Case: Decodable { let text: String }; let cases: [Case] }
+        var texts = try HuggingFaceParityTests.strings()
+        for name in ["cases.json", "regex-reference-cases.json"] {
+            let data = try Data(contentsOf: TokenizerTestSupport.fixturesDirectory.appendingPathComponent(name))
+            texts += try JSONDecoder().decode(CaseFile.self, from: data).cases.map(\.text)
+        }
+        XCTAssertGreaterThan(texts.count, 2500)
+        var differences = 0
+        for text in texts {
+            let ids = general.encode(text)
+            if ids != fast.encode(text) {
+                differences += 1
+                if differences <= 5 { XCTFail("\(text.debugDescription): \(ids) != \(fast.encode(text))") }
+            }
+            XCTAssertSameBytes(general.decode(ids), fast.decode(ids))
+        }
+        XCTAssertEqual(differences, 0)
+        XCTAssertEqual(general.id(of: "ĠMary"), fast.id(of: "ĠMary"))
+        XCTAssertEqual(general.vocabularySize, fast.vocabularySize)
+    }
+
+    /// decode(encode(s)) gives back s, normalized as the tokenizer normalizes (NFC for Qwen2
+    /// and Pythia), for random Unicode text, in every family whose pipeline loses nothing.
+    func testRandomUnicodeRoundTrips() throws {
+        let lossless: [(family: String, nfc: Bool)] = [("gpt2", false), ("llama3", false), ("qwen2", true),
+                                                       ("pythia", true), ("llama2", false), ("gemma", false)]
+        var generator = SplitMix64(seed: 0x70C_17)
+        var texts: [String] = []
+        for _ in 0..<400 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...24, using: &generator) {
+                let ranges: [ClosedRange<UInt32>] = [0x0...0x7F, 0x80...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFD,
+                                                     0x10000...0x10FFFF, 0x20...0x7E, 0x20...0x20]
+                if let scalar = Unicode.Scalar(UInt32.random(in: ranges.randomElement(using: &generator)!, using: &generator)) {
+                    text.append(scalar)
+                }
+            }
+            texts.append(String(text))
+        }
+        for (family, nfc) in lossless {
+            let tokenizer = try HuggingFaceParityTests.tokenizer(family)
+            for text in texts {
+                let expected = nfc ? text.precomposedStringWithCanonicalMapping : text
+                let ids = tokenizer.encode(text)
+                XCTAssertSameBytes(tokenizer.decode(ids), expected, family)
+                XCTAssertTrue(ids.allSatisfy { $0 >= 0 && $0 < tokenizer.vocabularySize }, family)
+            }
+        }
+    }
+
+    private func loadError(_ json: String) -> String {
+        do {
+            _ = try HuggingFaceTokenizer(json: Array(json.utf8), path: "/models/x/tokenizer.json")
+            return "loaded"
+        } catch {
+            return error.description
+        }
+    }
+
+    private static let minimalModel = #""model":{"type":"WordLevel","vocab":{"<unk>":0,"a":1},"unk_token":"<unk>"}"#
+
+    func testUnsupportedComponentNamesTheTypeAndTheFile() {
+        let message = loadError(#"{"normalizer":{"type":"Precompiled","precompiled_charsmap":"AA=="},"# + Self.minimalModel + "}")
+        XCTAssertEqual(message, #"/models/x/tokenizer.json: at normalizer: unsupported normalizer type "Precompiled""#)
+        XCTAssertTrue(loadError(#"{"pre_tokenizer":{"type":"Split","pattern":{"Regex":"\\d+"},"behavior":"Isolated","invert":false},"#
+                                + Self.minimalModel + "}").contains("unsupported Split pre-tokenizer regex"))
+        XCTAssertTrue(loadError(#"{"decoder":{"type":"CTC"},"# + Self.minimalModel + "}")
+            .hasSuffix(#"at decoder: unsupported decoder type "CTC""#))
+        XCTAssertTrue(loadError(#"{"model":{"type":"WordPiece","vocab":{}}}"#).hasSuffix(#"at model: unsupported model type "WordPiece""#))
+    }
+
+    func testMalformedFileNamesTheJSONPath() {
+        XCTAssertEqual(loadError(#"{"model":{"type":"BPE","vocab":{"a":0,"b":1},"merges":[["a","c"]]}}"#),
+                       #"/models/x/tokenizer.json: at model.merges[0]: merge token "c" is not in model.vocab"#)
+        XCTAssertEqual(loadError(#"{"model":{"type":"BPE","vocab":{"a":"zero"},"merges":[]}}"#),
+                       #"/models/x/tokenizer.json: at model.vocab["a"]: expected an integer"#)
+        XCTAssertEqual(loadError(#"{"added_tokens":[{"id":5}],"# + Self.minimalModel + "}"),
+                       #"/models/x/tokenizer.json: at added_tokens[0]: missing "content""#)
+        XCTAssertEqual(loadError(#"{"normalizer":{"kind":"NFC"},"# + Self.minimalModel + "}"),
+                       #"/models/x/tokenizer.json: at normalizer: missing "type""#)
+        XCTAssertTrue(loadError(#"{"model": {"type": "BPE""#).hasPrefix("/models/x/tokenizer.json: malformed JSON at end of file"))
+        XCTAssertEqual(loadError("{}"), #"/models/x/tokenizer.json: at top level: missing "model""#)
+    }
+
+    func testModelDirectoryIsLocated() throws {
+        let directory = HuggingFaceParityTests.directory.appendingPathComponent("gpt2").path
+        XCTAssertEqual(try HuggingFaceTokenizer(path: directory).path, directory + "/tokenizer.json")
+        XCTAssertThrowsError(try HuggingFaceTokenizer(path: TokenizerTestSupport.vocabularyDirectory)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("directory has no tokenizer.json"))
+        }
+    }
+
+    /// Unicode normalization through Foundation agrees with the library (values from
+    /// `tokenizers.normalizers.NFC/NFD/NFKC/NFKD().normalize_str`).
+    func testNormalizationFormsMatchTheLibrary() {
+        func apply(_ normalizer: Normalizer, _ text: String) -> [UInt32] {
+            var scalars = Array(text.unicodeScalars)
+            normalizer.apply(&scalars)
+            return scalars.map(\.value)
+        }
+        XCTAssertEqual(apply(.nfc, "e\u{301}\u{212B}"), [0xE9, 0xC5])
+        XCTAssertEqual(apply(.nfd, "é"), [0x65, 0x301])
+        XCTAssertEqual(apply(.nfkc, "ﬁ①Ｈ"), [0x66, 0x69, 0x31, 0x48])
+        XCTAssertEqual(apply(.nfkd, "ǅ"), [0x44, 0x7A, 0x30C])
+        XCTAssertEqual(apply(.lowercase, "ΟΔΟΣ İ"), [0x3BF, 0x3B4, 0x3BF, 0x3C3, 0x20, 0x69, 0x307])
+    }
+}
