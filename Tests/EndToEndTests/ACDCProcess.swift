@@ -23,7 +23,8 @@ enum ACDCProcess {
 
     /// Runs `acdc args…` in the repository root to completion. Output goes
     /// through files, so a chatty process can never block on a full pipe.
-    static func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
+    static func run(_ args: [String], stdin: String? = nil,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
         guard let exe = executable else {
             XCTFail("acdc executable not found beside the test bundle or in .build/debug; "
                     + "build it with `swift build` or set ACDC_EXECUTABLE", file: file, line: line)
@@ -44,7 +45,13 @@ enum ACDCProcess {
         process.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        if let stdin {
+            let inPath = dir + "/stdin"
+            _ = FileManager.default.createFile(atPath: inPath, contents: Data(stdin.utf8))
+            process.standardInput = FileHandle(forReadingAtPath: inPath)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         try process.run()
         process.waitUntilExit()
         try out.close()
