@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ACDC"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Kernels"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "Kernels"]),
         .testTarget(name: "ACDCTests", dependencies: ["TestSupport", "ACDC", "Transformer"]),
         .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "ACDC", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "ACDC", "Tokenizer", "Transformer"]),

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import TestSupport
 import XCTest
 @testable import Tokenizer
 
@@ -7,26 +8,8 @@ import XCTest
 /// same vocabulary read as a tokenizer.json, decode(encode(s)) round-trips on random Unicode,
 /// and bad files give one-line errors with the JSON path.
 final class HuggingFaceTokenizerTests: XCTestCase {
-    /// GPT-2's own vocabulary (tasks/gpt2-tokenizer) written as the tokenizer.json that
-    /// `transformers` ships for `gpt2`.
     static func gpt2TokenizerJSON() throws -> [UInt8] {
-        let directory = URL(fileURLWithPath: TokenizerTestSupport.vocabularyDirectory)
-        let vocabulary = try String(contentsOf: directory.appendingPathComponent("encoder.json"), encoding: .utf8)
-        let mergeLines = try String(contentsOf: directory.appendingPathComponent("vocab.bpe"), encoding: .utf8)
-            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-            .filter { !$0.hasPrefix("#version") }
-        let merges = String(decoding: try JSONEncoder().encode(mergeLines), as: UTF8.self)
-        let json = """
-        {"version":"1.0","truncation":null,"padding":null,
-         "added_tokens":[{"id":50256,"content":"<|endoftext|>","single_word":false,"lstrip":false,"rstrip":false,"normalized":true,"special":true}],
-         "normalizer":null,
-         "pre_tokenizer":{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true},
-         "post_processor":{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":false,"use_regex":true},
-         "decoder":{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true},
-         "model":{"type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":"","end_of_word_suffix":"",
-                  "fuse_unk":false,"byte_fallback":false,"vocab":\(vocabulary),"merges":\(merges)}}
-        """
-        return Array(json.utf8)
+        Array(try TestSupport.gpt2TokenizerJSON(vocabularyDirectory: TokenizerTestSupport.vocabularyDirectory).utf8)
     }
 
     /// Every GPT-2 reference text and every parity-fixture string: the fast GPT-2 tokenizer and
