@@ -31,7 +31,7 @@ let package = Package(
             "ACDC", "Checkpoint", "Circuits", "Tasks", "Transformer", "Tokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels"]),
+        .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels", "Tokenizer"]),
         // Shared by the test targets: repository paths, scratch directories, the
         // built acdc executable, the reference fixtures' expected runs.
         .target(name: "TestSupport", dependencies: ["ACDC"], path: "Tests/TestSupport"),

@@ -1,0 +1,76 @@
+import ACDC
+import Foundation
+import Tokenizer
+
+/// Encode throughput of the tokenizer.json reader on the parity fixtures' strings
+/// (Tests/Fixtures/hf-tokenizers), one string per call on one thread, best of `repeats`
+/// passes, next to the Python `tokenizers` library's time for the same calls when a file
+/// from scripts/bench_tokenizers.py is given. Also times the GPT-2 fast path (the shipped
+/// vocabulary) on the same strings.
+struct TokenizerBenchmark {
+    var fixtures = "Tests/Fixtures/hf-tokenizers"
+    var gpt2Vocabulary = "tasks/gpt2-tokenizer"
+    var python: String?
+    var repeats = 5
+
+    func run() throws {
+        let stringsPath = fixtures + "/strings.json"
+        guard let data = FileManager.default.contents(atPath: stringsPath),
+              let strings = try JSONValue.parse(Array(data)).array?.compactMap(\.string) else {
+            throw ACDCError("\(stringsPath): cannot read the fixture strings")
+        }
+        var reference: [String: (wall: Double, cpu: Double)] = [:]
+        if let python {
+            guard let data = FileManager.default.contents(atPath: python), let pairs = try JSONValue.parse(Array(data)).objectPairs else {
+                throw ACDCError("\(python): cannot read the Python timings")
+            }
+            for (family, value) in pairs {
+                guard let wall = value["seconds"]?.double else { throw ACDCError("\(python): \(family): missing seconds") }
+                reference[family] = (wall, value["cpu_seconds"]?.double ?? wall)
+            }
+        }
+        let bytes = strings.reduce(0) { $0 + $1.utf8.count }
+        print("\(strings.count) strings, \(bytes) bytes; encode without special tokens, one call per string, one thread, best of \(repeats)")
+        print("family                 load ms   ours us/str    MB/s   python us/str   speedup (CPU)")
+        let families = try FileManager.default.contentsOfDirectory(atPath: fixtures)
+            .filter { FileManager.default.fileExists(atPath: fixtures + "/\($0)/tokenizer.json") }.sorted()
+        for family in families {
+            var tokenizer: HuggingFaceTokenizer?
+            let load = Timing.of { tokenizer = try? HuggingFaceTokenizer(path: fixtures + "/" + family) }
+            guard let tokenizer else { throw ACDCError("\(fixtures)/\(family): cannot load") }
+            row(family, load: load.wall, time: time(strings) { tokenizer.encode($0) }, bytes: bytes,
+                strings: strings.count, python: reference[family])
+        }
+        var fast: GPT2Tokenizer?
+        let load = Timing.of { fast = try? GPT2Tokenizer(directory: gpt2Vocabulary) }
+        if let fast {
+            row("gpt2 (fast path, 50k)", load: load.wall, time: time(strings) { fast.encode($0) }, bytes: bytes,
+                strings: strings.count, python: nil)
+        }
+    }
+
+    private func time(_ strings: [String], _ encode: (String) -> [Int]) -> Timing {
+        var best = Timing.infinity
+        var sink = 0
+        for _ in 0..<repeats {
+            best = best.best(Timing.of { for text in strings { sink &+= encode(text).count } })
+        }
+        if sink == 42 { print("") }  // keep the work observable
+        return best
+    }
+
+    private func row(_ family: String, load: Double, time: Timing, bytes: Int, strings: Int,
+                     python: (wall: Double, cpu: Double)?) {
+        let perString = time.cpu / Double(strings) * 1e6
+        var line = family.padding(toLength: 22, withPad: " ", startingAt: 0)
+            + pad(format(load * 1000, 1), 8) + pad(format(perString, 2), 14) + pad(format(Double(bytes) / time.cpu / 1e6, 1), 8)
+        if let python {
+            line += pad(format(python.cpu / Double(strings) * 1e6, 2), 16) + pad(format(python.cpu / time.cpu, 2) + "x", 16)
+        }
+        print(line)
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+}
