@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Makes the Hugging Face tokenizer.json parity fixtures under Tests/Fixtures/hf-tokenizers/.
 
-Offline and seeded: trains small tokenizers (vocabularies of ~500-1500) with the `tokenizers`
+Offline and seeded (single-threaded training, fixed random seed; the corpus includes this
+repository's sources, so a later run may train slightly different vocabularies, and the tests
+hold for whatever the fixtures contain): trains small tokenizers (vocabularies of ~500-1500) with the `tokenizers`
 package (`pip install tokenizers`) on a local corpus (this repository's README and sources plus
 generated multilingual text), each wired like a real model family's tokenizer.json, and records
 the library's output for a few thousand test strings.
@@ -21,6 +23,10 @@ import glob
 import json
 import os
 import random
+
+# One thread for the trainers. Training is still not bit-reproducible (the library's trainers
+# iterate hash maps), which does not matter: expectations are recorded from the saved file.
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 import tokenizers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
@@ -299,9 +305,61 @@ def unigram(corpus):
     return tok
 
 
+def bert_wordlevel(corpus):
+    # BERT-style pipeline pieces (BertPreTokenizer, BertProcessing, WordPiece decoder) on a WordLevel model.
+    tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    tok.normalizer = normalizers.Sequence([normalizers.NFKD(), normalizers.Lowercase(), normalizers.StripAccents()])
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordLevelTrainer(vocab_size=900, special_tokens=["[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]"],
+                                        show_progress=False)
+    tok.train_from_iterator(corpus, trainer)
+    tok.post_processor = processors.BertProcessing(("[SEP]", 2), ("[CLS]", 1))
+    tok.decoder = decoders.WordPiece(prefix="##", cleanup=True)
+    return tok
+
+
+def suffix_bpe(corpus):
+    # Original-GPT-style BPE: end-of-word suffix, unknown characters, BPEDecoder; a literal Split.
+    tok = Tokenizer(models.BPE(unk_token="<unk>", end_of_word_suffix="</w>"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
+                                                 pre_tokenizers.Split("-", behavior="merged_with_previous")])
+    train_bpe(tok, corpus, 900, ["<unk>"], end_of_word_suffix="</w>", limit_alphabet=120)
+    tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    return tok
+
+
+def prefix_bpe(corpus):
+    # Subword-prefix BPE (continuing_subword_prefix "##"), contiguous digits, inverted literal split.
+    tok = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", fuse_unk=False))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(" ", behavior="removed", invert=False),
+                                                 pre_tokenizers.Digits(individual_digits=False),
+                                                 pre_tokenizers.Punctuation(behavior="contiguous")])
+    train_bpe(tok, corpus, 900, ["[UNK]", "[CLS]", "[SEP]"], continuing_subword_prefix="##", limit_alphabet=150)
+    tok.decoder = decoders.WordPiece(prefix="##", cleanup=False)
+    tok.post_processor = processors.RobertaProcessing(("[SEP]", 2), ("[CLS]", 1))
+    return tok
+
+
+def unigram_byte_fallback(corpus):
+    # Unigram with <0xNN> byte pieces and byte_fallback, decoded like Llama-2.
+    base = json.loads(unigram(corpus).to_str())["model"]
+    vocab = [tuple(p) for p in base["vocab"]]
+    lowest = min(score for _, score in vocab)
+    vocab += [("<0x%02X>" % b, lowest - 1.0) for b in range(256)]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=base["unk_id"], byte_fallback=True))
+    tok.normalizer = normalizers.Sequence([normalizers.Replace(" ", "▁"), normalizers.Prepend("▁")])
+    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
+    tok.add_special_tokens(["<pad>", "</s>", "<unk>"])
+    return tok
+
+
 FAMILIES = {
     "gpt2": gpt2, "llama3": llama3, "qwen2": qwen2, "pythia": pythia, "llama2": llama2, "mistral": mistral,
     "gemma": gemma, "wordlevel": wordlevel, "whitespace-wordlevel": whitespace_wordlevel, "unigram": unigram,
+    "bert-wordlevel": bert_wordlevel, "suffix-bpe": suffix_bpe, "prefix-bpe": prefix_bpe,
+    "unigram-bytefallback": unigram_byte_fallback,
 }
 
 

@@ -126,7 +126,12 @@ public struct HuggingFaceTokenizer: Sendable {
                 continue
             }
             let normalized = Array(ScalarText.string(scalars).utf8)
-            for inner in normalizedMatcher.split(normalized) {
+            let inners = normalizedMatcher.split(normalized)
+            if inners.count == 1, inners[0].id == nil {
+                encodeWords(TextPiece(scalars: scalars, atStart: atStart), into: &ids)
+                continue
+            }
+            for inner in inners {
                 if let id = inner.id { ids.append(id); continue }
                 if inner.range.isEmpty { continue }
                 let piece = Array(String(decoding: normalized[inner.range], as: UTF8.self).unicodeScalars)

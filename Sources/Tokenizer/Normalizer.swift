@@ -19,7 +19,11 @@ indirect enum Normalizer: Sendable {
 
     func apply(_ text: inout [Unicode.Scalar]) {
         switch self {
-        case .nfc: Self.foundationForm(&text) { $0.precomposedStringWithCanonicalMapping }
+        case .nfc:
+            // Below U+0300 (before the combining marks) every scalar is already NFC and
+            // nothing composes with its neighbour.
+            guard text.contains(where: { $0.value >= 0x300 }) else { return }
+            Self.foundationForm(&text) { $0.precomposedStringWithCanonicalMapping }
         case .nfd: Self.foundationForm(&text) { $0.decomposedStringWithCanonicalMapping }
         case .nfkc: Self.foundationForm(&text) { $0.precomposedStringWithCompatibilityMapping }
         case .nfkd: Self.foundationForm(&text) { $0.decomposedStringWithCompatibilityMapping }

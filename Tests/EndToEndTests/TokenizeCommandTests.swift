@@ -31,7 +31,7 @@ final class TokenizeCommandTests: XCTestCase {
         let strings = Array(try JSONDecoder().decode([String].self, from: Data(contentsOf: URL(fileURLWithPath: Self.directory + "/strings.json"))).prefix(count))
         let families = try FileManager.default.contentsOfDirectory(atPath: Self.directory)
             .filter { FileManager.default.fileExists(atPath: Self.directory + "/\($0)/tokenizer.json") }.sorted()
-        XCTAssertEqual(families.count, 10)
+        XCTAssertEqual(families.count, 14)
         for family in families {
             let rows = try String(contentsOfFile: Self.directory + "/\(family)/expected.jsonl", encoding: .utf8)
                 .split(separator: "\n").prefix(count).map { try JSONDecoder().decode(Row.self, from: Data($0.utf8)) }

@@ -9,7 +9,8 @@ import XCTest
 final class HuggingFaceParityTests: XCTestCase {
     static let directory = TokenizerTestSupport.repositoryRoot.appendingPathComponent("Tests/Fixtures/hf-tokenizers")
     static let families = ["gpt2", "llama3", "qwen2", "pythia", "llama2", "mistral", "gemma", "wordlevel",
-                           "whitespace-wordlevel", "unigram"]
+                           "whitespace-wordlevel", "unigram", "bert-wordlevel", "suffix-bpe", "prefix-bpe",
+                           "unigram-bytefallback"]
 
     struct Expected: Decodable {
         var plain: [Int]
@@ -84,6 +85,10 @@ final class HuggingFaceParityTests: XCTestCase {
     func testWordLevel() throws { try checkFamily("wordlevel") }
     func testWhitespaceWordLevel() throws { try checkFamily("whitespace-wordlevel") }
     func testUnigram() throws { try checkFamily("unigram") }
+    func testBertWordLevel() throws { try checkFamily("bert-wordlevel") }
+    func testSuffixBPE() throws { try checkFamily("suffix-bpe") }
+    func testPrefixBPE() throws { try checkFamily("prefix-bpe") }
+    func testUnigramByteFallback() throws { try checkFamily("unigram-bytefallback") }
 
     /// The comparison itself can fail: GPT-2's tokenizer checked against Qwen2's expectations
     /// (same strings, different vocabulary) differs on most cases.
