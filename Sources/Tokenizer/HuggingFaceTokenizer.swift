@@ -55,7 +55,7 @@ public struct HuggingFaceTokenizer: Sendable {
     /// Reads `tokenizer.json` content; `path` labels error messages.
     public init(json: [UInt8], path: String) throws(TokenizerError) {
         self.path = path
-        let root = JSONField(node: try JSONNode.parse(json, path: path), path: "", file: path)
+        let root = JSONField(node: try JSONNode.parse(json, path: path), file: path)
         _ = try root.members()
         model = try TokenizerModel.read(root.required("model"))
         normalizer = try root.optional("normalizer").map { f throws(TokenizerError) in try Normalizer.read(f) }
@@ -125,7 +125,9 @@ public struct HuggingFaceTokenizer: Sendable {
                 encodeWords(TextPiece(scalars: scalars, atStart: atStart), into: &ids)
                 continue
             }
-            let normalized = Array(ScalarText.string(scalars).utf8)
+            var normalized: [UInt8] = []
+            normalized.reserveCapacity(scalars.count)
+            for scalar in scalars { UTF8.encode(scalar) { normalized.append($0) } }
             let inners = normalizedMatcher.split(normalized)
             if inners.count == 1, inners[0].id == nil {
                 encodeWords(TextPiece(scalars: scalars, atStart: atStart), into: &ids)

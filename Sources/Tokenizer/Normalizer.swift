@@ -20,13 +20,17 @@ indirect enum Normalizer: Sendable {
     func apply(_ text: inout [Unicode.Scalar]) {
         switch self {
         case .nfc:
-            // Below U+0300 (before the combining marks) every scalar is already NFC and
-            // nothing composes with its neighbour.
-            guard text.contains(where: { $0.value >= 0x300 }) else { return }
+            guard !text.allSatisfy(Self.isStableUnderNFC) else { return }
             Self.foundationForm(&text) { $0.precomposedStringWithCanonicalMapping }
-        case .nfd: Self.foundationForm(&text) { $0.decomposedStringWithCanonicalMapping }
-        case .nfkc: Self.foundationForm(&text) { $0.precomposedStringWithCompatibilityMapping }
-        case .nfkd: Self.foundationForm(&text) { $0.decomposedStringWithCompatibilityMapping }
+        case .nfd:
+            guard !text.allSatisfy(Self.isStableUnderEveryForm) else { return }
+            Self.foundationForm(&text) { $0.decomposedStringWithCanonicalMapping }
+        case .nfkc:
+            guard !text.allSatisfy(Self.isStableUnderEveryForm) else { return }
+            Self.foundationForm(&text) { $0.precomposedStringWithCompatibilityMapping }
+        case .nfkd:
+            guard !text.allSatisfy(Self.isStableUnderEveryForm) else { return }
+            Self.foundationForm(&text) { $0.decomposedStringWithCompatibilityMapping }
         case .lowercase:
             guard text.contains(where: { !$0.isASCII || (0x41...0x5A).contains($0.value) }) else { return }
             var lowered: [Unicode.Scalar] = []
@@ -34,13 +38,17 @@ indirect enum Normalizer: Sendable {
             for scalar in text {
                 if scalar.isASCII {
                     lowered.append((0x41...0x5A).contains(scalar.value) ? Unicode.Scalar(scalar.value + 32)! : scalar)
-                } else {
+                } else if scalar.properties.changesWhenLowercased {
                     lowered.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                } else {
+                    lowered.append(scalar)
                 }
             }
             text = lowered
         case .stripAccents:
+            guard !text.allSatisfy(\.isASCII) else { return }
             text.removeAll { scalar in
+                guard !scalar.isASCII else { return false }
                 switch scalar.properties.generalCategory {
                 case .nonspacingMark, .spacingMark, .enclosingMark: return true
                 default: return false
@@ -52,18 +60,49 @@ indirect enum Normalizer: Sendable {
             text = ScalarText.replacing(pattern, with: content, in: text)
         case .strip(let left, let right):
             var end = text.count
-            if right { while end > 0, text[end - 1].properties.isWhitespace { end -= 1 } }
+            if right { while end > 0, ScalarClass.of(text[end - 1]).isWhitespace { end -= 1 } }
             var start = 0
-            if left { while start < end, text[start].properties.isWhitespace { start += 1 } }
+            if left { while start < end, ScalarClass.of(text[start]).isWhitespace { start += 1 } }
             if start != 0 || end != text.count { text = Array(text[start..<end]) }
         case .sequence(let normalizers):
             for normalizer in normalizers { normalizer.apply(&text) }
         }
     }
 
-    /// Unicode normalization forms through Foundation; ASCII text is already in every form.
+    /// Scalars that no normalization form changes and that never combine with a neighbour
+    /// (no decomposition of either kind, canonical combining class 0, not a composition's
+    /// second part): ASCII, CJK ideographs, Hebrew letters, the emoji blocks. Text made only
+    /// of these skips Foundation, which is most of the cost of normalizing short strings.
+    static func isStableUnderEveryForm(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return v < 0x80 || (0x4E00...0x9FFF).contains(v) || (0x05D0...0x05EA).contains(v)
+            || (0x1F300...0x1FAFF).contains(v)
+    }
+
+    /// Scalars already in NFC that nothing composes with (NFC_QC=Yes, combining class 0, no
+    /// composition in which they are the second part): the blocks most text is made of.
+    /// U+2000 and U+2001 (NFC maps them to U+2002 and U+2003) are left out on purpose.
+    static func isStableUnderNFC(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x300 { return true }
+        switch v {
+        case 0x0400...0x0482, 0x048A...0x052F,   // Cyrillic letters (U+0483-0489 combine)
+             0x05D0...0x05EA,                    // Hebrew letters
+             0x0621...0x064A, 0x0660...0x066F,   // Arabic letters and digits (marks from U+064B)
+             0x2002...0x206F, 0x20A0...0x20BF,   // general punctuation, currency signs
+             0x3000...0x3029, 0x3041...0x3096,   // CJK punctuation, hiragana (U+3099/309A combine)
+             0x30A1...0x30FA,                    // katakana
+             0x4E00...0x9FFF,                    // CJK ideographs
+             0xFF01...0xFF9D,                    // full- and halfwidth forms
+             0x1F300...0x1FAFF:                  // emoji
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Unicode normalization forms through Foundation.
     private static func foundationForm(_ text: inout [Unicode.Scalar], _ form: (String) -> String) {
-        guard text.contains(where: { !$0.isASCII }) else { return }
         var view = String.UnicodeScalarView()
         view.append(contentsOf: text)
         text = Array(form(String(view)).unicodeScalars)

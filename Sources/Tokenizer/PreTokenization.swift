@@ -327,7 +327,7 @@ indirect enum PreTokenizerStep: Sendable {
         case .whitespace:
             emit(scalars, SplitRegex.words.matches(in: scalars), atStart: piece.atStart)
         case .whitespaceSplit:
-            emit(scalars, SplitBehavior.removed.apply(SplitPattern.spans(in: scalars) { $0.properties.isWhitespace }),
+            emit(scalars, SplitBehavior.removed.apply(SplitPattern.spans(in: scalars) { ScalarClass.of($0).isWhitespace }),
                  atStart: piece.atStart)
         case .metaspace(let replacement, let prependScheme, let split):
             var text = scalars
@@ -357,6 +357,7 @@ indirect enum PreTokenizerStep: Sendable {
 
     /// Rust's `char::is_numeric`: general categories Nd, Nl, No.
     static func isNumeric(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return (0x30...0x39).contains(scalar.value) }
         switch scalar.properties.generalCategory {
         case .decimalNumber, .letterNumber, .otherNumber: return true
         default: return false

@@ -186,17 +186,48 @@ indirect enum JSONNode {
     }
 }
 
+/// Where a node sits in the file; spelled out only for an error message, so reading a
+/// 150k-entry vocabulary builds no path strings.
+indirect enum JSONPath {
+    case root
+    /// A configuration field, `parent.key`.
+    case member(JSONPath, String)
+    /// An entry of a map such as the vocabulary, `parent["key"]`.
+    case entry(JSONPath, String)
+    case element(JSONPath, Int)
+
+    /// e.g. `pre_tokenizer.pretokenizers[1].pattern`, `model.vocab["a"]`
+    var description: String {
+        switch self {
+        case .root: return ""
+        case .member(let parent, let key):
+            let prefix = parent.description
+            return prefix.isEmpty ? key : prefix + "." + key
+        case .entry(let parent, let key):
+            return parent.description + "[\"" + key.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() + "\"]"
+        case .element(let parent, let index):
+            return parent.description + "[\(index)]"
+        }
+    }
+}
+
 /// A JSON node with its path in the file, for reading a configuration and naming the exact
 /// place of a problem.
 struct JSONField {
     let node: JSONNode
-    /// e.g. `pre_tokenizer.pretokenizers[1].pattern`
-    let path: String
+    let location: JSONPath
     /// The file, for error messages.
     let file: String
 
+    init(node: JSONNode, location: JSONPath = .root, file: String) {
+        self.node = node
+        self.location = location
+        self.file = file
+    }
+
     func error(_ problem: String) -> TokenizerError {
-        TokenizerError(path: file, problem: "at \(path.isEmpty ? "top level" : path): \(problem)")
+        let path = location.description
+        return TokenizerError(path: file, problem: "at \(path.isEmpty ? "top level" : path): \(problem)")
     }
 
     var isNull: Bool { if case .null = node { return true }; return false }
@@ -204,11 +235,10 @@ struct JSONField {
     /// The member `key`, or nil when it is absent or null.
     func optional(_ key: String) throws(TokenizerError) -> JSONField? {
         guard case .object(let members) = node else { throw error("expected an object") }
-        let childPath = path.isEmpty ? key : path + "." + key
         // Keys are ASCII configuration names here; compare bytes to avoid Unicode equivalence.
         for member in members where member.key.utf8.elementsEqual(key.utf8) {
             if case .null = member.value { return nil }
-            return JSONField(node: member.value, path: childPath, file: file)
+            return JSONField(node: member.value, location: .member(location, key), file: file)
         }
         return nil
     }
@@ -223,12 +253,12 @@ struct JSONField {
 
     func members() throws(TokenizerError) -> [(key: String, value: JSONField)] {
         guard case .object(let members) = node else { throw error("expected an object") }
-        return members.map { (key: $0.key, value: JSONField(node: $0.value, path: path + "[\(Self.quote($0.key))]", file: file)) }
+        return members.map { (key: $0.key, value: JSONField(node: $0.value, location: .entry(location, $0.key), file: file)) }
     }
 
     func elements() throws(TokenizerError) -> [JSONField] {
         guard case .array(let elements) = node else { throw error("expected an array") }
-        return elements.enumerated().map { JSONField(node: $0.element, path: path + "[\($0.offset)]", file: file) }
+        return elements.enumerated().map { JSONField(node: $0.element, location: .element(location, $0.offset), file: file) }
     }
 
     func string() throws(TokenizerError) -> String {
@@ -271,9 +301,5 @@ struct JSONField {
     /// The component's `type` member.
     func type() throws(TokenizerError) -> String {
         try required("type").string()
-    }
-
-    private static func quote(_ key: String) -> String {
-        "\"" + key.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() + "\""
     }
 }
