@@ -283,10 +283,13 @@ struct JSONField {
         return Int(value)
     }
 
-    /// A token id: a non-negative integer below 2^31.
+    /// A token id: a non-negative integer, at most `VocabularyJSONParser.maximumID` so that a
+    /// corrupt file cannot make us allocate a huge id table.
     func id() throws(TokenizerError) -> Int {
         let value = try int()
-        guard value >= 0, value < Int(Int32.max) else { throw error("expected a token id (a non-negative integer)") }
+        guard value >= 0, value <= VocabularyJSONParser.maximumID else {
+            throw error("expected a token id (an integer from 0 to \(VocabularyJSONParser.maximumID))")
+        }
         return value
     }
 
