@@ -78,7 +78,8 @@ WHITESPACE = [" ", "  ", "   ", "\t", "\n", "\n\n", "\r\n", "\r", "\u00a0", "\u3
               "\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\u1680", "\u202f", "\x1c", "\x1f", " \n ", "\t\t",
               "\r\n\r\n", " \r\n", "\n ", "    "]
 CONTRACTIONS = ["I'm", "I'M", "you're", "YOU'RE", "You'Re", "he's", "HE'S", "we've", "WE'VE", "they'll",
-                "THEY'LL", "she'd", "SHE'D", "don't", "DON'T", "it’s", "'s", "'S", "''s", "o'clock", "rock'n'roll"]
+                "THEY'LL", "she'd", "SHE'D", "don't", "DON'T", "it’s", "'s", "'S", "''s", "o'clock", "rock'n'roll",
+                "it'ſ", "'ſſ", "'Ll", "'lL", "'rE", "'Ve"]
 ACCENTS = ["café", "cafe\u0301", "Å", "\u212b", "A\u030a", "ﬁ", "ﬂour", "①", "Ｈｅｌｌｏ", "ǅ", "İstanbul",
            "straße", "STRASSE", "ΟΔΟΣ", "ὈΔΥΣΣΕΎΣ", "n\u0303", "e\u0301\u0301", "\u0301", "Ⅻ", "½", "x²",
            "ﾊﾝｶｸ", "㍿", "…", "\u00ad"]

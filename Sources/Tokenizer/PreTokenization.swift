@@ -76,7 +76,9 @@ enum SplitRegex: Sendable {
     case gpt2
     /// Llama-3 / tiktoken cl100k (`\p{N}{1,3}`) and Qwen2 (`\p{N}`): case-insensitive
     /// contractions, an optional non-letter before a letter run, newline-aware whitespace.
-    case llama3(maximumDigits: Int)
+    /// `foldsLongS`: the contractions are written `(?i:'s|...)`, and Oniguruma's case folding
+    /// also lets `'ſ` (U+017F) match `'s`; the spelled-out variant `'[sS]|...` does not.
+    case llama3(maximumDigits: Int, foldsLongS: Bool)
     /// The `Whitespace` pre-tokenizer: `\w+|[^\w\s]+`.
     case words
 
@@ -84,12 +86,21 @@ enum SplitRegex: Sendable {
     static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let wordsPattern = #"\w+|[^\w\s]+"#
+    /// The contractions as llama.cpp and some conversions spell them, without `(?i:)`.
+    static let asciiContractions = #"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"#
+    static let foldedContractions = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)"#
 
     init?(pattern: String) {
-        switch Array(pattern.utf8) {
+        var source = Array(pattern.utf8)
+        var foldsLongS = true
+        if source.starts(with: Array(Self.asciiContractions.utf8)) {
+            source = Array(Self.foldedContractions.utf8) + source.dropFirst(Self.asciiContractions.utf8.count)
+            foldsLongS = false
+        }
+        switch source {
         case Array(Self.gpt2Pattern.utf8): self = .gpt2
-        case Array(Self.llama3Pattern.utf8): self = .llama3(maximumDigits: 3)
-        case Array(Self.qwen2Pattern.utf8): self = .llama3(maximumDigits: 1)
+        case Array(Self.llama3Pattern.utf8): self = .llama3(maximumDigits: 3, foldsLongS: foldsLongS)
+        case Array(Self.qwen2Pattern.utf8): self = .llama3(maximumDigits: 1, foldsLongS: foldsLongS)
         case Array(Self.wordsPattern.utf8): self = .words
         default: return nil
         }
@@ -110,9 +121,9 @@ enum SplitRegex: Sendable {
                 ranges.append(start..<end)
                 start = end
             }
-        case .llama3(let maximumDigits):
+        case .llama3(let maximumDigits, let foldsLongS):
             while start < scalars.count {
-                let end = Self.llama3PieceEnd(start, scalars, classes, maximumDigits)
+                let end = Self.llama3PieceEnd(start, scalars, classes, maximumDigits, foldsLongS)
                 ranges.append(start..<end)
                 start = end
             }
@@ -149,18 +160,26 @@ enum SplitRegex: Sendable {
 
     private static func isOther(_ c: ScalarClass) -> Bool { c == .other || c == .apostrophe }
 
+    /// ASCII letters folded to lower case; U+017F (long s) folds to "s" when asked.
+    private static func folded(_ scalar: Unicode.Scalar, longS: Bool) -> UInt32 {
+        let v = scalar.value
+        if (0x41...0x5A).contains(v) { return v + 32 }
+        if longS && v == 0x17F { return 0x73 }
+        return v
+    }
+
     private static func llama3PieceEnd(_ start: Int, _ scalars: [Unicode.Scalar], _ classes: [ScalarClass],
-                                       _ maximumDigits: Int) -> Int {
+                                       _ maximumDigits: Int, _ foldsLongS: Bool) -> Int {
         let count = scalars.count
         let first = classes[start]
         // (?i:'s|'t|'re|'ve|'m|'ll|'d)
         if first == .apostrophe, start + 1 < count {
-            let next = scalars[start + 1].properties.lowercaseMapping
-            let afterNext = start + 2 < count ? scalars[start + 2].properties.lowercaseMapping : ""
+            let next = folded(scalars[start + 1], longS: foldsLongS)
+            let afterNext = start + 2 < count ? folded(scalars[start + 2], longS: foldsLongS) : 0
             switch next {
-            case "s", "t", "m", "d": return start + 2
-            case "r", "v": if afterNext == "e" { return start + 3 }
-            case "l": if afterNext == "l" { return start + 3 }
+            case 0x73, 0x74, 0x6D, 0x64: return start + 2                      // s t m d
+            case 0x72, 0x76: if afterNext == 0x65 { return start + 3 }        // re ve
+            case 0x6C: if afterNext == 0x6C { return start + 3 }              // ll
             default: break
             }
         }

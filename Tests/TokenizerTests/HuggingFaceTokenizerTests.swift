@@ -109,6 +109,23 @@ final class HuggingFaceTokenizerTests: XCTestCase {
         }
     }
 
+    /// The Llama-3 pattern with `(?i:...)` contractions lets `'ſ` match `'s` (Oniguruma case
+    /// folding); the spelled-out `'[sS]` variant does not. Expected pieces are the library's
+    /// `pre_tokenizers.Split(Regex(pattern), "isolated").pre_tokenize_str`.
+    func testSplitRegexContractionVariants() throws {
+        func pieces(_ pattern: String, _ text: String) throws -> [String] {
+            let regex = try XCTUnwrap(SplitRegex(pattern: pattern))
+            let scalars = Array(text.unicodeScalars)
+            return regex.matches(in: scalars).map { ScalarText.string(scalars[$0]) }
+        }
+        let folded = SplitRegex.llama3Pattern
+        let ascii = SplitRegex.asciiContractions + folded.dropFirst(SplitRegex.foldedContractions.count)
+        XCTAssertEqual(try pieces(folded, "'ſſ"), ["'ſ", "ſ"])
+        XCTAssertEqual(try pieces(ascii, "'ſſ"), ["'ſſ"])
+        XCTAssertEqual(try pieces(ascii, "it'S 12345 x"), ["it", "'S", " ", "123", "45", " x"])
+        XCTAssertNil(SplitRegex(pattern: #"\d+"#))
+    }
+
     /// Unicode normalization through Foundation agrees with the library (values from
     /// `tokenizers.normalizers.NFC/NFD/NFKC/NFKD().normalize_str`).
     func testNormalizationFormsMatchTheLibrary() {
