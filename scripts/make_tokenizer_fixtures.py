@@ -16,6 +16,8 @@ Outputs:
                          tokens keeping them, decode skipping them]; a decode is null when it
                          equals the input string exactly (keeps the files small).
   versions.json          the tokenizers version used
+  split-regex.json       the library's Split pieces for regexes without a hand-written scanner
+                         (`--regex-only` remakes just this file from strings.json)
 
 Run: python3 scripts/make_tokenizer_fixtures.py
 """
@@ -364,7 +366,36 @@ FAMILIES = {
 }
 
 
+# Split regexes with no hand-written scanner, run by the general matcher: BLOOM's, GPT-4o's
+# o200k, a DeepSeek-style one, and small patterns for each construct.
+REGEX_PATTERNS = [
+    r" ?[^(\s|[.,!?…。，、।۔،])]+",
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+    r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    r"[!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    r"\d+", r"\s+", r"[A-Z][a-z]*", r"(?i)[aeiouy]+", r".", r"a+?b", r"(?:ab)+", r"\w+(?=\s)", r"^\s+|\s+$",
+    r"\p{N}{2,}+|\p{P}{,2}", r"[^\p{L}\p{N}\s]", r"(?i:straße|é)", r"\S+?(?=[.,])",
+]
+
+
+def regex_cases():
+    """The library's pieces for each REGEX_PATTERNS entry (Split, isolated) on the first 800
+    fixture strings: per pattern, per string, the end offsets (in scalars) of the pieces."""
+    with open(os.path.join(OUT, "strings.json"), encoding="utf-8") as f:
+        strings = json.load(f)[:800]
+    ends = []
+    for pattern in REGEX_PATTERNS:
+        split = pre_tokenizers.Split(Regex(pattern), behavior="isolated")
+        ends.append([[end for _, (_, end) in split.pre_tokenize_str(s)] for s in strings])
+    with open(os.path.join(OUT, "split-regex.json"), "w", encoding="utf-8") as f:
+        json.dump({"patterns": REGEX_PATTERNS, "strings": len(strings), "ends": ends}, f, separators=(",", ":"))
+
+
 def main():
+    if "--regex-only" in os.sys.argv:
+        regex_cases()
+        return
     corpus = read_corpus()
     built = {name: make(corpus) for name, make in FAMILIES.items()}
     specials = sorted({t.content for tok in built.values() for t in tok.get_added_tokens_decoder().values()})
@@ -390,6 +421,7 @@ def main():
                        None if skip == s else skip]
                 f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         print(name, len(tok.get_vocab()), "tokens,", len(strings), "strings")
+    regex_cases()
 
 
 if __name__ == "__main__":

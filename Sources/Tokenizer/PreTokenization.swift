@@ -81,6 +81,8 @@ enum SplitRegex: Sendable {
     case llama3(maximumDigits: Int, foldsLongS: Bool)
     /// The `Whitespace` pre-tokenizer: `\w+|[^\w\s]+`.
     case words
+    /// Any other pattern, run by the general backtracking matcher.
+    case program(RegexProgram)
 
     static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
     static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
@@ -108,6 +110,7 @@ enum SplitRegex: Sendable {
 
     /// The matches, in order. Every pattern here except `words` matches every scalar.
     func matches(in scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        if case .program(let program) = self { return program.matches(in: scalars) }
         var classes: [ScalarClass] = []
         classes.reserveCapacity(scalars.count)
         for scalar in scalars { classes.append(ScalarClass.of(scalar)) }
@@ -136,6 +139,8 @@ enum SplitRegex: Sendable {
                 ranges.append(start..<end)
                 start = end
             }
+        case .program:
+            break
         }
         return ranges
     }
@@ -410,11 +415,15 @@ indirect enum PreTokenizerStep: Sendable {
                 pattern = .literal(Array(try literal.string().unicodeScalars))
             } else if let regexField = try patternField.optional("Regex") {
                 let source = try regexField.string()
-                guard let regex = SplitRegex(pattern: source) else {
-                    throw regexField.error("unsupported Split pre-tokenizer regex \(source.debugDescription) "
-                                           + "(supported: the GPT-2, Llama-3 and Qwen2 patterns)")
+                if let regex = SplitRegex(pattern: source) {
+                    pattern = .regex(regex)
+                } else {
+                    do {
+                        pattern = .regex(.program(try RegexProgram(source)))
+                    } catch {
+                        throw regexField.error("unsupported Split pre-tokenizer regex \(source.debugDescription): \(error.message)")
+                    }
                 }
-                pattern = .regex(regex)
             } else {
                 throw patternField.error("expected {\"String\": ...} or {\"Regex\": ...}")
             }

@@ -81,8 +81,9 @@ final class HuggingFaceTokenizerTests: XCTestCase {
     func testUnsupportedComponentNamesTheTypeAndTheFile() {
         let message = loadError(#"{"normalizer":{"type":"Precompiled","precompiled_charsmap":"AA=="},"# + Self.minimalModel + "}")
         XCTAssertEqual(message, #"/models/x/tokenizer.json: at normalizer: unsupported normalizer type "Precompiled""#)
-        XCTAssertTrue(loadError(#"{"pre_tokenizer":{"type":"Split","pattern":{"Regex":"\\d+"},"behavior":"Isolated","invert":false},"#
-                                + Self.minimalModel + "}").contains("unsupported Split pre-tokenizer regex"))
+        XCTAssertTrue(loadError(#"{"pre_tokenizer":{"type":"Split","pattern":{"Regex":"(?<=a)b"},"behavior":"Isolated","invert":false},"#
+                                + Self.minimalModel + "}")
+            .hasSuffix(#"at pre_tokenizer.pattern.Regex: unsupported Split pre-tokenizer regex "(?<=a)b": look-behind is not supported"#))
         XCTAssertTrue(loadError(#"{"decoder":{"type":"CTC"},"# + Self.minimalModel + "}")
             .hasSuffix(#"at decoder: unsupported decoder type "CTC""#))
         XCTAssertTrue(loadError(#"{"model":{"type":"WordPiece","vocab":{}}}"#).hasSuffix(#"at model: unsupported model type "WordPiece""#))
@@ -124,6 +125,48 @@ final class HuggingFaceTokenizerTests: XCTestCase {
         XCTAssertEqual(try pieces(ascii, "'ſſ"), ["'ſſ"])
         XCTAssertEqual(try pieces(ascii, "it'S 12345 x"), ["it", "'S", " ", "123", "45", " x"])
         XCTAssertNil(SplitRegex(pattern: #"\d+"#))
+    }
+
+    /// Regexes with no hand-written scanner (BLOOM's, GPT-4o's, a DeepSeek-style one, one per
+    /// construct), run by the general matcher as a `Split` (isolated): the library's pieces on
+    /// the first 800 fixture strings (`split-regex.json`).
+    func testGeneralRegexMatchesTheLibrary() throws {
+        struct Cases: Decodable { let patterns: [String]; let strings: Int; let ends: [[[Int]]] }
+        let data = try Data(contentsOf: HuggingFaceParityTests.directory.appendingPathComponent("split-regex.json"))
+        let cases = try JSONDecoder().decode(Cases.self, from: data)
+        let strings = Array(try HuggingFaceParityTests.strings().prefix(cases.strings))
+        XCTAssertGreaterThanOrEqual(cases.patterns.count, 10)
+        for (pattern, expected) in zip(cases.patterns, cases.ends) {
+            let split = SplitPattern.regex(.program(try RegexProgram(pattern)))
+            var differences = 0
+            for (text, ends) in zip(strings, expected) {
+                let spans = split.spans(in: Array(text.unicodeScalars)).filter { !$0.range.isEmpty }
+                if spans.map(\.range.upperBound) != ends {
+                    differences += 1
+                    if differences <= 3 { XCTFail("\(pattern) on \(text.debugDescription): \(spans.map(\.range)) vs ends \(ends)") }
+                }
+            }
+            XCTAssertEqual(differences, 0, pattern)
+        }
+    }
+
+    /// The general regex matcher finds exactly the pieces of the hand-written scanners (GPT-2,
+    /// Llama-3, Qwen2, Whitespace) on every fixture string.
+    func testRegexMatcherAgreesWithTheScanners() throws {
+        let strings = try HuggingFaceParityTests.strings()
+        for pattern in [SplitRegex.gpt2Pattern, SplitRegex.llama3Pattern, SplitRegex.qwen2Pattern, SplitRegex.wordsPattern] {
+            let scanner = try XCTUnwrap(SplitRegex(pattern: pattern))
+            let program = try RegexProgram(pattern)
+            var differences = 0
+            for text in strings {
+                let scalars = Array(text.unicodeScalars)
+                if program.matches(in: scalars) != scanner.matches(in: scalars) {
+                    differences += 1
+                    if differences <= 3 { XCTFail("\(pattern) on \(text.debugDescription)") }
+                }
+            }
+            XCTAssertEqual(differences, 0, pattern)
+        }
     }
 
     /// Unicode normalization through Foundation agrees with the library (values from
