@@ -379,6 +379,10 @@ REGEX_PATTERNS = [
 ]
 
 
+# Replace normalizers with a regex: (pattern, content); outputs null when unchanged.
+REPLACE_PATTERNS = [(r" {2,}", " "), (r"\s+", "▁"), (r"(?i)[aeiou]", ""), (r"\p{N}+", "#"), (r"x*", "-")]
+
+
 def regex_cases():
     """The library's pieces for each REGEX_PATTERNS entry (Split, isolated) on the first 800
     fixture strings: per pattern, per string, the end offsets (in scalars) of the pieces."""
@@ -388,8 +392,15 @@ def regex_cases():
     for pattern in REGEX_PATTERNS:
         split = pre_tokenizers.Split(Regex(pattern), behavior="isolated")
         ends.append([[end for _, (_, end) in split.pre_tokenize_str(s)] for s in strings])
+    replaced = []
+    for pattern, content in REPLACE_PATTERNS:
+        normalizer = normalizers.Replace(Regex(pattern), content)
+        outputs = [normalizer.normalize_str(s) for s in strings]
+        replaced.append({"pattern": pattern, "content": content,
+                         "outputs": [None if o == s else o for o, s in zip(outputs, strings)]})
     with open(os.path.join(OUT, "split-regex.json"), "w", encoding="utf-8") as f:
-        json.dump({"patterns": REGEX_PATTERNS, "strings": len(strings), "ends": ends}, f, separators=(",", ":"))
+        json.dump({"patterns": REGEX_PATTERNS, "strings": len(strings), "ends": ends, "replace": replaced}, f,
+                  separators=(",", ":"))
 
 
 def main():

@@ -13,6 +13,8 @@ indirect enum Normalizer: Sendable {
     case prepend([Unicode.Scalar])
     /// Replaces every non-overlapping occurrence of a literal pattern, left to right.
     case replace(pattern: [Unicode.Scalar], content: [Unicode.Scalar])
+    /// Replaces every match of a regex (empty matches too, as the library does).
+    case replaceRegex(RegexProgram, content: [Unicode.Scalar])
     /// Removes leading and/or trailing White_Space.
     case strip(left: Bool, right: Bool)
     case sequence([Normalizer])
@@ -58,6 +60,8 @@ indirect enum Normalizer: Sendable {
             if !text.isEmpty { text.insert(contentsOf: prefix, at: 0) }
         case .replace(let pattern, let content):
             text = ScalarText.replacing(pattern, with: content, in: text)
+        case .replaceRegex(let program, let content):
+            text = ScalarText.replacing(program, with: content, in: text)
         case .strip(let left, let right):
             var end = text.count
             if right { while end > 0, ScalarClass.of(text[end - 1]).isWhitespace { end -= 1 } }
@@ -119,8 +123,12 @@ indirect enum Normalizer: Sendable {
         case "StripAccents": return .stripAccents
         case "Prepend": return .prepend(Array(try field.required("prepend").string().unicodeScalars))
         case "Replace":
-            return .replace(pattern: try ScalarText.literalPattern(field.required("pattern"), component: "Replace normalizer"),
-                            content: Array(try field.required("content").string().unicodeScalars))
+            let content = Array(try field.required("content").string().unicodeScalars)
+            let pattern = try field.required("pattern")
+            if let regex = try ScalarText.regexPattern(pattern, component: "Replace normalizer") {
+                return .replaceRegex(regex, content: content)
+            }
+            return .replace(pattern: try ScalarText.literalPattern(pattern, component: "Replace normalizer"), content: content)
         case "Strip":
             return .strip(left: try field.bool("strip_left", default: true), right: try field.bool("strip_right", default: true))
         case "Sequence":
@@ -155,13 +163,37 @@ enum ScalarText {
         return result
     }
 
-    /// A `{"String": "..."}` pattern; `{"Regex": ...}` is refused here with a one-line error.
+    /// A `{"String": "..."}` pattern.
     static func literalPattern(_ field: JSONField, component: String) throws(TokenizerError) -> [Unicode.Scalar] {
         if let literal = try field.optional("String") { return Array(try literal.string().unicodeScalars) }
-        if try field.optional("Regex") != nil {
-            throw field.error("unsupported \(component) with a Regex pattern (only {\"String\": ...} patterns are supported)")
-        }
         throw field.error("expected {\"String\": ...} or {\"Regex\": ...}")
+    }
+
+    /// The compiled `{"Regex": "..."}` pattern, nil for a string pattern.
+    static func regexPattern(_ field: JSONField, component: String) throws(TokenizerError) -> RegexProgram? {
+        guard let regexField = try field.optional("Regex") else { return nil }
+        let source = try regexField.string()
+        do { return try RegexProgram(source) } catch {
+            throw regexField.error("unsupported \(component) regex \(source.debugDescription): \(error.message)")
+        }
+    }
+
+    /// Every match of `program` (empty ones included) replaced by `content`.
+    static func replacing(_ program: RegexProgram, with content: [Unicode.Scalar],
+                          in text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        if text.isEmpty { return text }
+        let matches = program.matches(in: text)
+        if matches.isEmpty { return text }
+        var result: [Unicode.Scalar] = []
+        result.reserveCapacity(text.count)
+        var previous = 0
+        for match in matches {
+            result.append(contentsOf: text[previous..<match.lowerBound])
+            result.append(contentsOf: content)
+            previous = match.upperBound
+        }
+        result.append(contentsOf: text[previous...])
+        return result
     }
 
     static func string(_ scalars: some Sequence<Unicode.Scalar>) -> String {

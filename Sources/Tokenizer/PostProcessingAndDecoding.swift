@@ -68,6 +68,7 @@ indirect enum TokenDecoder: Sendable {
     case byteLevel
     case metaspace(replacement: Unicode.Scalar, prependScheme: PrependScheme)
     case replace(pattern: [Unicode.Scalar], content: [Unicode.Scalar])
+    case replaceRegex(RegexProgram, content: [Unicode.Scalar])
     case byteFallback
     case fuse
     case strip(content: Unicode.Scalar, start: Int, stop: Int)
@@ -109,6 +110,8 @@ indirect enum TokenDecoder: Sendable {
             }
         case .replace(let pattern, let content):
             return tokens.map { ScalarText.string(ScalarText.replacing(pattern, with: content, in: Array($0.unicodeScalars))) }
+        case .replaceRegex(let program, let content):
+            return tokens.map { ScalarText.string(ScalarText.replacing(program, with: content, in: Array($0.unicodeScalars))) }
         case .byteFallback:
             var result: [String] = []
             var pending: [UInt8] = []
@@ -194,8 +197,12 @@ indirect enum TokenDecoder: Sendable {
             return .metaspace(replacement: scalar,
                               prependScheme: try PrependScheme.read(field.optional("prepend_scheme"), legacyAddPrefixSpace: legacy))
         case "Replace":
-            return .replace(pattern: try ScalarText.literalPattern(field.required("pattern"), component: "Replace decoder"),
-                            content: Array(try field.required("content").string().unicodeScalars))
+            let content = Array(try field.required("content").string().unicodeScalars)
+            let pattern = try field.required("pattern")
+            if let regex = try ScalarText.regexPattern(pattern, component: "Replace decoder") {
+                return .replaceRegex(regex, content: content)
+            }
+            return .replace(pattern: try ScalarText.literalPattern(pattern, component: "Replace decoder"), content: content)
         case "ByteFallback": return .byteFallback
         case "Fuse": return .fuse
         case "Strip":

@@ -33,7 +33,9 @@ struct RegexProgram: Sendable {
                 candidate += 1
             }
             guard let match = found else { break }
-            result.append(match)
+            // As Oniguruma's iterator: an empty match right where the previous match ended
+            // is skipped.
+            if !(match.isEmpty && result.last?.upperBound == match.lowerBound) { result.append(match) }
             start = match.isEmpty ? match.upperBound + 1 : match.upperBound
         }
         return result

@@ -131,7 +131,8 @@ final class HuggingFaceTokenizerTests: XCTestCase {
     /// construct), run by the general matcher as a `Split` (isolated): the library's pieces on
     /// the first 800 fixture strings (`split-regex.json`).
     func testGeneralRegexMatchesTheLibrary() throws {
-        struct Cases: Decodable { let patterns: [String]; let strings: Int; let ends: [[[Int]]] }
+        struct Replacement: Decodable { let pattern: String; let content: String; let outputs: [String?] }
+        struct Cases: Decodable { let patterns: [String]; let strings: Int; let ends: [[[Int]]]; let replace: [Replacement] }
         let data = try Data(contentsOf: HuggingFaceParityTests.directory.appendingPathComponent("split-regex.json"))
         let cases = try JSONDecoder().decode(Cases.self, from: data)
         let strings = Array(try HuggingFaceParityTests.strings().prefix(cases.strings))
@@ -147,6 +148,19 @@ final class HuggingFaceTokenizerTests: XCTestCase {
                 }
             }
             XCTAssertEqual(differences, 0, pattern)
+        }
+        // The Replace normalizer with a regex: the library's normalize_str.
+        XCTAssertGreaterThanOrEqual(cases.replace.count, 5)
+        for replacement in cases.replace {
+            let normalizer = Normalizer.replaceRegex(try RegexProgram(replacement.pattern),
+                                                     content: Array(replacement.content.unicodeScalars))
+            var differences = 0
+            for (text, expected) in zip(strings, replacement.outputs) {
+                var scalars = Array(text.unicodeScalars)
+                normalizer.apply(&scalars)
+                if scalars != Array((expected ?? text).unicodeScalars) { differences += 1 }
+            }
+            XCTAssertEqual(differences, 0, "Replace \(replacement.pattern)")
         }
     }
 
