@@ -16,8 +16,10 @@ Outputs:
                          tokens keeping them, decode skipping them]; a decode is null when it
                          equals the input string exactly (keeps the files small).
   versions.json          the tokenizers version used
-  split-regex.json       the library's Split pieces for regexes without a hand-written scanner
-                         (`--regex-only` remakes just this file from strings.json)
+  split-regex.json       the library's Split pieces for regexes without a hand-written scanner,
+                         and regex Replace normalizers' output, on the first 800 strings
+  normalizers.json       normalizers alone on every string
+                         (`--regex-only` remakes just these two files from strings.json)
 
 Run: python3 scripts/make_tokenizer_fixtures.py
 """
@@ -383,6 +385,17 @@ REGEX_PATTERNS = [
 REPLACE_PATTERNS = [(r" {2,}", " "), (r"\s+", "▁"), (r"(?i)[aeiou]", ""), (r"\p{N}+", "#"), (r"x*", "-")]
 
 
+# Normalizers checked alone on every fixture string (normalizers.json; outputs null when unchanged).
+NORMALIZERS = [
+    normalizers.NFC(), normalizers.NFD(), normalizers.NFKC(), normalizers.NFKD(), normalizers.Lowercase(),
+    normalizers.StripAccents(),
+    normalizers.BertNormalizer(),
+    normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False),
+    normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=True, strip_accents=True, lowercase=False),
+    normalizers.Sequence([normalizers.NFKD(), normalizers.StripAccents(), normalizers.Lowercase()]),
+]
+
+
 def regex_cases():
     """The library's pieces for each REGEX_PATTERNS entry (Split, isolated) on the first 800
     fixture strings: per pattern, per string, the end offsets (in scalars) of the pieces."""
@@ -398,6 +411,15 @@ def regex_cases():
         outputs = [normalizer.normalize_str(s) for s in strings]
         replaced.append({"pattern": pattern, "content": content,
                          "outputs": [None if o == s else o for o, s in zip(outputs, strings)]})
+    with open(os.path.join(OUT, "strings.json"), encoding="utf-8") as f:
+        all_strings = json.load(f)
+    normalized = []
+    for normalizer in NORMALIZERS:
+        outputs = [normalizer.normalize_str(s) for s in all_strings]
+        normalized.append({"normalizer": json.loads(normalizer.__getstate__()),
+                           "outputs": [None if o == s else o for o, s in zip(outputs, all_strings)]})
+    with open(os.path.join(OUT, "normalizers.json"), "w", encoding="utf-8") as f:
+        json.dump(normalized, f, separators=(",", ":"))
     with open(os.path.join(OUT, "split-regex.json"), "w", encoding="utf-8") as f:
         json.dump({"patterns": REGEX_PATTERNS, "strings": len(strings), "ends": ends, "replace": replaced}, f,
                   separators=(",", ":"))

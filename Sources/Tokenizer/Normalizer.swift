@@ -17,6 +17,10 @@ indirect enum Normalizer: Sendable {
     case replaceRegex(RegexProgram, content: [Unicode.Scalar])
     /// Removes leading and/or trailing White_Space.
     case strip(left: Bool, right: Bool)
+    /// BERT's: drop NUL, U+FFFD and control/format/private-use characters (Cc, Cf, Co; tab
+    /// and newlines excepted) and turn whitespace into spaces; pad CJK ideographs with spaces;
+    /// strip accents (NFD, then drop nonspacing marks only, unlike `StripAccents`); lowercase.
+    case bert(cleanText: Bool, chineseCharacters: Bool, stripAccents: Bool, lowercase: Bool)
     case sequence([Normalizer])
 
     func apply(_ text: inout [Unicode.Scalar]) {
@@ -70,6 +74,42 @@ indirect enum Normalizer: Sendable {
             if start != 0 || end != text.count { text = Array(text[start..<end]) }
         case .sequence(let normalizers):
             for normalizer in normalizers { normalizer.apply(&text) }
+        case .bert(let cleanText, let chineseCharacters, let stripAccents, let lowercase):
+            if cleanText {
+                var cleaned: [Unicode.Scalar] = []
+                cleaned.reserveCapacity(text.count)
+                for scalar in text {
+                    if scalar == "\t" || scalar == "\n" || scalar == "\r" { cleaned.append(" "); continue }
+                    if scalar.value == 0 || scalar.value == 0xFFFD { continue }
+                    switch scalar.properties.generalCategory {
+                    case .control, .format, .privateUse: continue
+                    default: break
+                    }
+                    cleaned.append(ScalarClass.of(scalar).isWhitespace ? " " : scalar)
+                }
+                text = cleaned
+            }
+            if chineseCharacters, text.contains(where: Self.isCJKIdeograph) {
+                var padded: [Unicode.Scalar] = []
+                for scalar in text {
+                    if Self.isCJKIdeograph(scalar) { padded += [" ", scalar, " "] } else { padded.append(scalar) }
+                }
+                text = padded
+            }
+            if stripAccents {
+                Normalizer.nfd.apply(&text)
+                text.removeAll { !$0.isASCII && $0.properties.generalCategory == .nonspacingMark }
+            }
+            if lowercase { Normalizer.lowercase.apply(&text) }
+        }
+    }
+
+    /// The CJK ideograph blocks BERT pads with spaces.
+    static func isCJKIdeograph(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
+             0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F: return true
+        default: return false
         }
     }
 
@@ -131,6 +171,11 @@ indirect enum Normalizer: Sendable {
             return .replace(pattern: try ScalarText.literalPattern(pattern, component: "Replace normalizer"), content: content)
         case "Strip":
             return .strip(left: try field.bool("strip_left", default: true), right: try field.bool("strip_right", default: true))
+        case "BertNormalizer":
+            let lowercase = try field.bool("lowercase", default: true)
+            return .bert(cleanText: try field.bool("clean_text", default: true),
+                         chineseCharacters: try field.bool("handle_chinese_chars", default: true),
+                         stripAccents: try field.optional("strip_accents")?.bool() ?? lowercase, lowercase: lowercase)
         case "Sequence":
             var normalizers: [Normalizer] = []
             for element in try field.required("normalizers").elements() { normalizers.append(try read(element)) }

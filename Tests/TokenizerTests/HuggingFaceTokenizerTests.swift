@@ -183,6 +183,35 @@ final class HuggingFaceTokenizerTests: XCTestCase {
         }
     }
 
+    /// Each normalizer alone (NFC/NFD/NFKC/NFKD, Lowercase, StripAccents, BertNormalizer in
+    /// three configurations, a sequence) gives the library's `normalize_str` on every fixture
+    /// string (`normalizers.json`).
+    func testNormalizersMatchTheLibraryOnEveryString() throws {
+        let path = HuggingFaceParityTests.directory.appendingPathComponent("normalizers.json").path
+        let root = JSONField(node: try JSONNode.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))), path: path), file: path)
+        let strings = try HuggingFaceParityTests.strings()
+        let cases = try root.elements()
+        XCTAssertGreaterThanOrEqual(cases.count, 10)
+        for entry in cases {
+            let normalizer = try Normalizer.read(entry.required("normalizer"))
+            let outputs = try entry.required("outputs").elements()
+            XCTAssertEqual(outputs.count, strings.count)
+            var differences = 0
+            for (text, output) in zip(strings, outputs) {
+                let expected = output.isNull ? text : try output.string()
+                var scalars = Array(text.unicodeScalars)
+                normalizer.apply(&scalars)
+                if scalars != Array(expected.unicodeScalars) {
+                    differences += 1
+                    if differences <= 3 {
+                        XCTFail("\(normalizer): \(text.debugDescription) -> \(ScalarText.string(scalars).debugDescription), expected \(expected.debugDescription)")
+                    }
+                }
+            }
+            XCTAssertEqual(differences, 0, "\(normalizer)")
+        }
+    }
+
     /// Unicode normalization through Foundation agrees with the library (values from
     /// `tokenizers.normalizers.NFC/NFD/NFKC/NFKD().normalize_str`).
     func testNormalizationFormsMatchTheLibrary() {
