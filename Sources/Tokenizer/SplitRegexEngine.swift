@@ -1,3 +1,5 @@
+import Foundation
+
 /// A backtracking matcher for the `Split` pre-tokenizer's regexes that have no hand-written
 /// scanner, in the dialect the library uses (Oniguruma, Ruby syntax) as far as tokenizer
 /// patterns need it: alternation, groups (`(?:...)`, `(?i:...)`, `(?i)`, captures), classes
@@ -7,6 +9,9 @@
 /// tokenizer is read, so an unsupported pattern never tokenizes silently wrong.
 struct RegexProgram: Sendable {
     fileprivate let root: RegexNode
+    /// Whether a group (not a single-scalar set) is repeated: matching then recurses once per
+    /// iteration, so long texts are matched on a thread with a large stack.
+    private let repeatsGroups: Bool
 
     struct ParseError: Error { var message: String }
 
@@ -14,11 +19,44 @@ struct RegexProgram: Sendable {
         var parser = RegexParser(scalars: Array(pattern.unicodeScalars))
         root = try parser.parseAlternation(caseInsensitive: false)
         if parser.position < parser.scalars.count { throw ParseError(message: "unbalanced ')'") }
+        repeatsGroups = Self.repeatsGroups(root)
     }
+
+    private static func repeatsGroups(_ node: RegexNode) -> Bool {
+        switch node {
+        case .set, .lineStart, .lineEnd, .textStart, .textEnd: return false
+        case .sequence(let nodes), .alternation(let nodes): return nodes.contains(where: repeatsGroups)
+        case .lookahead(let inner, _): return repeatsGroups(inner)
+        case .repetition(let inner, _, let max, _):
+            if case .set = inner { return false }
+            return max > 1 || repeatsGroups(inner)
+        }
+    }
+
+    /// Texts longer than this are matched on a thread with `largeStack` bytes of stack when
+    /// the pattern repeats groups.
+    private static let longText = 2_000
+    private static let largeStack = 1 << 30
 
     /// Non-overlapping matches left to right, as `find_iter`. Empty matches are kept: they
     /// still cut the text (the pieces around them are separate), as in the library.
     func matches(in text: [Unicode.Scalar]) -> [Range<Int>] {
+        guard repeatsGroups, text.count > Self.longText else { return findAll(in: text) }
+        final class Box: @unchecked Sendable { var result: [Range<Int>] = [] }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let program = self
+        let thread = Thread {
+            box.result = program.findAll(in: text)
+            done.signal()
+        }
+        thread.stackSize = Self.largeStack
+        thread.start()
+        done.wait()
+        return box.result
+    }
+
+    private func findAll(in text: [Unicode.Scalar]) -> [Range<Int>] {
         var result: [Range<Int>] = []
         var start = 0
         while start <= text.count {

@@ -164,6 +164,14 @@ final class HuggingFaceTokenizerTests: XCTestCase {
         }
     }
 
+    /// A repeated group over a long text recurses once per iteration; it must not overflow
+    /// the stack.
+    func testRepeatedGroupOnLongTextDoesNotOverflow() throws {
+        let program = try RegexProgram("(?:ab)+|c")
+        let text = Array(String(repeating: "ab", count: 200_000).unicodeScalars) + ["c"]
+        XCTAssertEqual(program.matches(in: text), [0..<400_000, 400_000..<400_001])
+    }
+
     /// The general regex matcher finds exactly the pieces of the hand-written scanners (GPT-2,
     /// Llama-3, Qwen2, Whitespace) on every fixture string.
     func testRegexMatcherAgreesWithTheScanners() throws {
