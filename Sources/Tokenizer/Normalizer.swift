@@ -115,12 +115,18 @@ indirect enum Normalizer: Sendable {
 
     /// Scalars that no normalization form changes and that never combine with a neighbour
     /// (no decomposition of either kind, canonical combining class 0, not a composition's
-    /// second part): ASCII, CJK ideographs, Hebrew letters, the emoji blocks. Text made only
-    /// of these skips Foundation, which is most of the cost of normalizing short strings.
+    /// second part): ASCII, the basic Greek and Cyrillic letters (not Й/й, which decompose),
+    /// Hebrew letters, CJK ideographs, the emoji blocks. Text made only of these skips
+    /// Foundation, which is most of the cost of normalizing short strings.
     static func isStableUnderEveryForm(_ scalar: Unicode.Scalar) -> Bool {
-        let v = scalar.value
-        return v < 0x80 || (0x4E00...0x9FFF).contains(v) || (0x05D0...0x05EA).contains(v)
-            || (0x1F300...0x1FAFF).contains(v)
+        switch scalar.value {
+        case 0x00...0x7F, 0x0391...0x03A1, 0x03A3...0x03A9, 0x03B1...0x03C9,
+             0x0410...0x0418, 0x041A...0x0438, 0x043A...0x044F, 0x05D0...0x05EA,
+             0x4E00...0x9FFF, 0x1F300...0x1FAFF:
+            return true
+        default:
+            return false
+        }
     }
 
     /// Scalars already in NFC that nothing composes with (NFC_QC=Yes, combining class 0, no
