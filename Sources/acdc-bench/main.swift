@@ -10,7 +10,7 @@ usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--la
        acdc-bench fixtures [--fixtures DIR] [--acdc PATH] [--repeats N]
        acdc-bench inprocess --experiment FILE [--threshold T] [--metric NAME] [--zero-ablation] [--repeats N]
        acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
-       acdc-bench tokenize [--fixtures DIR] [--python TIMINGS.json] [--repeats N]
+       acdc-bench tokenize [--fixtures DIR] [--python TIMINGS.json]... [--repeats N]
 """
 
 func fail(_ message: String) -> Never {
@@ -109,7 +109,7 @@ case "tokenize":
     forEachFlag(args) { flag, value in
         switch flag {
         case "--fixtures": bench.fixtures = value!
-        case "--python": bench.python = value!
+        case "--python": bench.python.append(value!)
         case "--repeats": bench.repeats = positiveInt(flag, value!)
         default: fail("unknown option \(flag)")
         }
