@@ -23,6 +23,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--fixtures", default=os.path.join(ROOT, "Tests", "Fixtures", "hf-tokenizers"))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--family", action="append", help="only these fixture families (default: all)")
     args = parser.parse_args()
     with open(os.path.join(args.fixtures, "strings.json"), encoding="utf-8") as f:
         strings = json.load(f)
@@ -30,7 +31,7 @@ def main():
     result = {}
     for family in sorted(os.listdir(args.fixtures)):
         path = os.path.join(args.fixtures, family, "tokenizer.json")
-        if not os.path.exists(path):
+        if not os.path.exists(path) or (args.family and family not in args.family):
             continue
         tok = Tokenizer.from_file(path)
         encode = tok.encode
