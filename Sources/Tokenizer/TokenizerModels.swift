@@ -60,26 +60,6 @@ struct TokenStrings: Sendable {
     }
 }
 
-/// Remembers model output per distinct pre-tokenized word (see `BPEWordCache`).
-final class WordCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [[Unicode.Scalar]: [Int32]] = [:]
-
-    func ids(for word: [Unicode.Scalar], compute: () -> [Int32]) -> [Int32] {
-        guard word.count <= BPEWordCache.maximumWordLength else { return compute() }
-        lock.lock()
-        let cached = storage[word]
-        lock.unlock()
-        if let cached { return cached }
-        let computed = compute()
-        lock.lock()
-        if storage.count >= BPEWordCache.capacity { storage.removeAll(keepingCapacity: true) }
-        storage[word] = computed
-        lock.unlock()
-        return computed
-    }
-}
-
 /// A `tokenizer.json` model: turns one pre-tokenized piece into ids.
 enum TokenizerModel: Sendable {
     case bpe(BPEModel)
@@ -145,7 +125,7 @@ struct BPEModel: Sendable {
     let ignoreMerges: Bool
     let continuingSubwordPrefix: String?
     let endOfWordSuffix: String?
-    private let cache = WordCache()
+    private let cache = WordCache<[Unicode.Scalar]>()
 
     init(_ field: JSONField) throws(TokenizerError) {
         if let dropout = try field.optional("dropout"), try dropout.double() != 0 {
@@ -218,7 +198,7 @@ struct BPEModel: Sendable {
 
     func tokenize(_ word: [Unicode.Scalar], into ids: inout [Int]) {
         if word.isEmpty { return }
-        let result = cache.ids(for: word) { merge(word) }
+        let result = cache.ids(for: word, length: word.count) { merge(word) }
         for id in result { ids.append(Int(id)) }
     }
 
@@ -291,7 +271,7 @@ struct UnigramModel: Sendable {
     let byteFallbackIDs: [Int32]?
     let unknownScore: Double
     let maximumPieceBytes: Int
-    private let cache = WordCache()
+    private let cache = WordCache<[Unicode.Scalar]>()
 
     /// The library's penalty below the lowest piece score for an unknown character.
     static let unknownPenalty = 10.0
@@ -329,7 +309,7 @@ struct UnigramModel: Sendable {
 
     func tokenize(_ word: [Unicode.Scalar], into ids: inout [Int]) {
         if word.isEmpty { return }
-        for id in cache.ids(for: word, compute: { segment(word) }) { ids.append(Int(id)) }
+        for id in cache.ids(for: word, length: word.count, compute: { segment(word) }) { ids.append(Int(id)) }
     }
 
     private struct Node {
