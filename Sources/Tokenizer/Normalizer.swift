@@ -53,13 +53,7 @@ indirect enum Normalizer: Sendable {
             text = lowered
         case .stripAccents:
             guard !text.allSatisfy(\.isASCII) else { return }
-            text.removeAll { scalar in
-                guard !scalar.isASCII else { return false }
-                switch scalar.properties.generalCategory {
-                case .nonspacingMark, .spacingMark, .enclosingMark: return true
-                default: return false
-                }
-            }
+            text.removeAll(where: UnicodeClassTable.isMark)
         case .prepend(let prefix):
             if !text.isEmpty { text.insert(contentsOf: prefix, at: 0) }
         case .replace(let pattern, let content):
@@ -68,9 +62,9 @@ indirect enum Normalizer: Sendable {
             text = ScalarText.replacing(program, with: content, in: text)
         case .strip(let left, let right):
             var end = text.count
-            if right { while end > 0, ScalarClass.of(text[end - 1]).isWhitespace { end -= 1 } }
+            if right { while end > 0, UnicodeClassTable.isWhitespace(text[end - 1]) { end -= 1 } }
             var start = 0
-            if left { while start < end, ScalarClass.of(text[start]).isWhitespace { start += 1 } }
+            if left { while start < end, UnicodeClassTable.isWhitespace(text[start]) { start += 1 } }
             if start != 0 || end != text.count { text = Array(text[start..<end]) }
         case .sequence(let normalizers):
             for normalizer in normalizers { normalizer.apply(&text) }
@@ -85,7 +79,7 @@ indirect enum Normalizer: Sendable {
                     case .control, .format, .privateUse: continue
                     default: break
                     }
-                    cleaned.append(ScalarClass.of(scalar).isWhitespace ? " " : scalar)
+                    cleaned.append(UnicodeClassTable.isWhitespace(scalar) ? " " : scalar)
                 }
                 text = cleaned
             }
@@ -98,7 +92,7 @@ indirect enum Normalizer: Sendable {
             }
             if stripAccents {
                 Normalizer.nfd.apply(&text)
-                text.removeAll { !$0.isASCII && $0.properties.generalCategory == .nonspacingMark }
+                text.removeAll(where: UnicodeClassTable.isNonspacingMark)
             }
             if lowercase { Normalizer.lowercase.apply(&text) }
         }

@@ -113,7 +113,7 @@ enum SplitRegex: Sendable {
         if case .program(let program) = self { return program.matches(in: scalars) }
         var classes: [ScalarClass] = []
         classes.reserveCapacity(scalars.count)
-        for scalar in scalars { classes.append(ScalarClass.of(scalar)) }
+        for scalar in scalars { classes.append(UnicodeClassTable.scalarClass(scalar)) }
         var ranges: [Range<Int>] = []
         ranges.reserveCapacity(scalars.count / 3 + 1)
         var start = 0
@@ -133,9 +133,9 @@ enum SplitRegex: Sendable {
         case .words:
             while start < scalars.count {
                 if classes[start].isWhitespace { start += 1; continue }
-                let word = Self.isWordScalar(scalars[start])
+                let word = UnicodeClassTable.isWord(scalars[start])
                 var end = start + 1
-                while end < scalars.count, !classes[end].isWhitespace, Self.isWordScalar(scalars[end]) == word { end += 1 }
+                while end < scalars.count, !classes[end].isWhitespace, UnicodeClassTable.isWord(scalars[end]) == word { end += 1 }
                 ranges.append(start..<end)
                 start = end
             }
@@ -147,7 +147,10 @@ enum SplitRegex: Sendable {
 
     /// Oniguruma's Unicode `\w`: Alphabetic, marks, decimal digits, connector punctuation,
     /// Join_Control.
-    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool { UnicodeClassTable.isWord(scalar) }
+
+    /// `isWordScalar` from the Unicode properties (fills `UnicodeClassTable`).
+    static func computeIsWordScalar(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII {
             let value = scalar.value
             return (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value)
@@ -351,7 +354,7 @@ indirect enum PreTokenizerStep: Sendable {
         case .whitespace:
             emit(scalars, SplitRegex.words.matches(in: scalars), atStart: piece.atStart)
         case .whitespaceSplit:
-            emit(scalars, SplitBehavior.removed.apply(SplitPattern.spans(in: scalars) { ScalarClass.of($0).isWhitespace }),
+            emit(scalars, SplitBehavior.removed.apply(SplitPattern.spans(in: scalars) { UnicodeClassTable.isWhitespace($0) }),
                  atStart: piece.atStart)
         case .metaspace(let replacement, let prependScheme, let split):
             var text = scalars
@@ -382,25 +385,11 @@ indirect enum PreTokenizerStep: Sendable {
     /// Rust's `char::is_numeric`: general categories Nd, Nl, No.
     static func isNumeric(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII { return (0x30...0x39).contains(scalar.value) }
-        switch scalar.properties.generalCategory {
-        case .decimalNumber, .letterNumber, .otherNumber: return true
-        default: return false
-        }
+        return UnicodeClassTable.isNumeric(scalar)
     }
 
     /// ASCII punctuation or any Unicode P* category (the library's `is_punc`).
-    static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.isASCII {
-            let v = scalar.value
-            return (0x21...0x2F).contains(v) || (0x3A...0x40).contains(v) || (0x5B...0x60).contains(v)
-                || (0x7B...0x7E).contains(v)
-        }
-        switch scalar.properties.generalCategory {
-        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation: return true
-        default: return false
-        }
-    }
+    static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool { UnicodeClassTable.isPunctuation(scalar) }
 
     static func read(_ field: JSONField) throws(TokenizerError) -> PreTokenizerStep {
         let type = try field.type()

@@ -117,8 +117,8 @@ private struct ScalarSet: Sendable {
             case .range(let low, let high): if (low...high).contains(scalar.value) { return true }
             case .category(let categories, let negated):
                 if categories.contains(scalar.properties.generalCategory) != negated { return true }
-            case .whitespace(let negated): if ScalarClass.of(scalar).isWhitespace != negated { return true }
-            case .word(let negated): if SplitRegex.isWordScalar(scalar) != negated { return true }
+            case .whitespace(let negated): if UnicodeClassTable.isWhitespace(scalar) != negated { return true }
+            case .word(let negated): if UnicodeClassTable.isWord(scalar) != negated { return true }
             case .any(let exceptNewline): if !exceptNewline || scalar != "\n" { return true }
             case .nested(let set): if set.contains(scalar) { return true }
             }
