@@ -1,9 +1,9 @@
 /// The Unicode properties the tokenizer.json pipeline asks about per scalar, precomputed for
-/// the first two planes (where nearly all text lives) so that scanning non-ASCII text costs a
-/// table read instead of several Unicode property look-ups per scalar. Built once, on first
-/// use (about 130k scalars); scalars above U+1FFFF are classified directly.
+/// the Basic Multilingual Plane (where nearly all text lives) so that scanning non-ASCII text
+/// costs a table read instead of several Unicode property look-ups per scalar. Built once, on
+/// first use (about 20 ms); scalars above U+FFFF are classified directly.
 enum UnicodeClassTable {
-    private static let limit: UInt32 = 0x20000
+    private static let limit: UInt32 = 0x10000
     private static let wordBit: UInt16 = 1 << 3
     private static let numericBit: UInt16 = 1 << 4
     private static let punctuationBit: UInt16 = 1 << 5
