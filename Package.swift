@@ -31,13 +31,13 @@ let package = Package(
             "ACDC", "Checkpoint", "Circuits", "Tasks", "Transformer", "Tokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels"]),
+        .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels", "Tokenizer"]),
         // Shared by the test targets: repository paths, scratch directories, the
         // built acdc executable, the reference fixtures' expected runs.
         .target(name: "TestSupport", dependencies: ["ACDC"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Kernels"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Kernels"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["TestSupport", "Tokenizer", "Kernels"]),
         .testTarget(name: "ACDCTests", dependencies: ["TestSupport", "ACDC", "Transformer"]),
         .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "ACDC", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "ACDC", "Tokenizer", "Transformer"]),

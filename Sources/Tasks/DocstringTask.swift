@@ -5,7 +5,7 @@ import Tokenizer
 /// Docstring on attn-only-4l (ACDC.md §7.3): predict the next documented argument name.
 /// The prompts are regenerated here; their tokens need the model's own tokenizer
 /// (NeelNanda/gpt-neox-tokenizer-digits), which must sit in the model directory as
-/// vocab.json + merges.txt (scripts/export_tl_model.py writes them).
+/// tokenizer.json or as vocab.json + merges.txt (scripts/export_tl_model.py writes them).
 public struct DocstringTask: StandardTask {
     public let name = "docstring"
     public let summary = "attn-only-4l: name the next :param of a Python docstring, vs random names; kl_div, docstring_metric"
@@ -17,9 +17,9 @@ public struct DocstringTask: StandardTask {
 
     public func experiment(_ context: TaskContext) throws -> Experiment {
         let model = try modelDirectory(context)
-        let tokenizer: GPT2Tokenizer
-        do { tokenizer = try GPT2Tokenizer(directory: model) } catch {
-            throw ACDCError("docstring: needs the model's tokenizer (vocab.json + merges.txt) in \(model): \(error)")
+        let tokenizer: any TextTokenizer
+        do { tokenizer = try TokenizerFiles.load(model) } catch {
+            throw ACDCError("docstring: needs the model's tokenizer (tokenizer.json, or vocab.json + merges.txt) in \(model): \(error)")
         }
         let bos = try Self.bosID(tokenizer, modelDirectory: model)
         let prompts = Array(DocstringGenerator.prompts().prefix(Self.searchRows))
@@ -49,7 +49,7 @@ public struct DocstringTask: StandardTask {
 
     /// The BOS id: `bos_token_id` of special_tokens.json when present (the export script
     /// writes it), else the vocabulary's `<|endoftext|>`.
-    static func bosID(_ tokenizer: GPT2Tokenizer, modelDirectory: String) throws -> Int {
+    static func bosID(_ tokenizer: any TextTokenizer, modelDirectory: String) throws -> Int {
         let special = (modelDirectory as NSString).appendingPathComponent("special_tokens.json")
         if FileManager.default.fileExists(atPath: special) {
             guard let id = try readJSON(special)["bos_token_id"]?.int else {

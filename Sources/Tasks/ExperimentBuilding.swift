@@ -42,6 +42,24 @@ func gpt2Tokenizer(_ context: TaskContext) throws -> GPT2Tokenizer {
     }
 }
 
+/// The tokenizer for a text task: the model directory's `tokenizer.json` when it has one
+/// (so prompts tokenize as `transformers` would for that model), else the shipped GPT-2
+/// vocabulary.
+func textTokenizer(_ context: TaskContext, model: String) throws -> any TextTokenizer {
+    guard TokenizerFiles.hasTokenizerJSON(model) else { return try gpt2Tokenizer(context) }
+    do { return try HuggingFaceTokenizer(path: model) } catch { throw ACDCError("\(error)") }
+}
+
+/// The id of `word` when it encodes to exactly one token, else a one-line error naming it.
+func singleToken(_ tokenizer: any TextTokenizer, _ word: String, task: String, role: String) throws -> Int {
+    let ids = tokenizer.encodeOrdinary(word)
+    guard ids.count == 1 else {
+        throw ACDCError("\(task): \(role) \(word.debugDescription) is \(ids.count) tokens in this tokenizer, "
+                        + "the task needs it to be one token")
+    }
+    return ids[0]
+}
+
 /// Canonical circuit edges from a `ground_truth.json` (`{"edges": [...]}`).
 func groundTruthEdges(_ path: String) throws -> [String] {
     let j = try readJSON(path)

@@ -19,9 +19,9 @@ public struct GreaterThanGenerator {
     /// The id of "01", which replaces the year suffix in corrupted prompts.
     public static let corruptSuffixText = "01"
 
-    public let tokenizer: GPT2Tokenizer
+    public let tokenizer: any TextTokenizer
 
-    public init(tokenizer: GPT2Tokenizer) { self.tokenizer = tokenizer }
+    public init(tokenizer: any TextTokenizer) { self.tokenizer = tokenizer }
 
     /// For each century 11..17, the years 02..98 whose " YYYY" encodes as exactly
     /// [" CC", "YY"] (first tokens), minus the first and last such year.
@@ -43,14 +43,22 @@ public struct GreaterThanGenerator {
     /// The ids of "00" … "99".
     public func suffixTokens() throws -> [Int] {
         try (0..<100).map { i in
-            let ids = tokenizer.encodeOrdinary(i < 10 ? "0\(i)" : "\(i)")
-            guard ids.count == 1 else { throw TaskError("GPT-2 tokenizer: two-digit string \(i) is not one token") }
+            let text = i < 10 ? "0\(i)" : "\(i)"
+            let ids = tokenizer.encodeOrdinary(text)
+            guard ids.count == 1 else {
+                throw TaskError("greaterthan: two-digit year \(text.debugDescription) is \(ids.count) tokens in this tokenizer, "
+                                + "the task needs it to be one token")
+            }
             return ids[0]
         }
     }
 
     public func prompts() throws -> [GreaterThanPrompt] {
         let years = years()
+        guard !years.isEmpty else {
+            throw TaskError("greaterthan: no year YYYY in 1102...1798 whose \" YYYY\" is the two tokens \" CC\" + \"YY\" "
+                            + "in this tokenizer")
+        }
         var torch = TorchGenerator(seed: 54)
         let nounIdx = torch.randint(0, GreaterThanWords.nouns.count, count: Self.count)
         let yearIdx = torch.randint(0, years.count, count: Self.count)
@@ -59,7 +67,7 @@ public struct GreaterThanGenerator {
             let text = "The \(GreaterThanWords.nouns[nounIdx[i]]) lasted from the year \(y) to \(y.prefix(2))"
             let tokens = tokenizer.encodeOrdinary(text)
             guard tokens.count == Self.promptLength else {
-                throw TaskError("greaterthan: prompt '\(text)' is \(tokens.count) GPT-2 tokens, expected \(Self.promptLength)")
+                throw TaskError("greaterthan: prompt '\(text)' is \(tokens.count) tokens, expected \(Self.promptLength)")
             }
             return GreaterThanPrompt(text: text, tokens: tokens, startYY: Int(y.suffix(2))!)
         }

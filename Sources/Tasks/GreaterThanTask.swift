@@ -13,7 +13,7 @@ public struct GreaterThanTask: StandardTask {
 
     public func experiment(_ context: TaskContext) throws -> Experiment {
         let model = try modelDirectory(context)
-        let tokenizer = try gpt2Tokenizer(context)
+        let tokenizer = try textTokenizer(context, model: model)
         let gen = GreaterThanGenerator(tokenizer: tokenizer)
         let prompts = try gen.prompts().prefix(Self.searchRows)
         let suffixes = try gen.suffixTokens()

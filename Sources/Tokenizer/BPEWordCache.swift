@@ -1,22 +1,24 @@
 import Foundation
 
-/// Remembers the BPE result for each distinct pre-tokenized word.
+/// Remembers the model's ids for each distinct pre-tokenized word (as UTF-8 bytes for the
+/// GPT-2 fast path, as scalars for tokenizer.json models).
 ///
 /// Natural text repeats words constantly, and merging is the expensive step, so a cache makes
-/// encoding mostly dictionary lookups. It is a class behind a lock so that `GPT2Tokenizer`
-/// can stay a value type that is `Sendable` and whose `encode` is non-mutating.
-final class BPEWordCache: @unchecked Sendable {
+/// encoding mostly dictionary lookups. It is a class behind a lock so that the tokenizers
+/// can stay value types that are `Sendable` and whose `encode` is non-mutating.
+final class WordCache<Word: Hashable>: @unchecked Sendable {
     /// Above this many entries the cache is cleared rather than growing without bound.
-    static let capacity = 100_000
+    static var capacity: Int { 100_000 }
     /// Longer words are not cached: they are rare, and would pin large keys in memory.
-    static let maximumWordLength = 128
+    static var maximumWordLength: Int { 128 }
 
     private let lock = NSLock()
-    private var storage: [[UInt8]: [Int32]] = [:]
+    private var storage: [Word: [Int32]] = [:]
 
-    func ids(for word: ArraySlice<UInt8>, compute: () -> [Int32]) -> [Int32] {
-        guard word.count <= Self.maximumWordLength else { return compute() }
-        let key = Array(word)
+    /// The cached ids of `word` (of `length` bytes or scalars), computing them on a miss.
+    func ids(for word: @autoclosure () -> Word, length: Int, compute: () -> [Int32]) -> [Int32] {
+        guard length <= Self.maximumWordLength else { return compute() }
+        let key = word()
         lock.lock()
         let cached = storage[key]
         lock.unlock()

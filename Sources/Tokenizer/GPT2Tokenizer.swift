@@ -15,7 +15,7 @@ public struct GPT2Tokenizer: Sendable {
     public static let endOfTextText = "<|endoftext|>"
 
     private let vocabulary: Vocabulary
-    private let cache = BPEWordCache()
+    private let cache = WordCache<[UInt8]>()
     /// The vocabulary's id for `<|endoftext|>`, if it has one.
     private let endOfTextID: Int?
 
@@ -69,7 +69,7 @@ public struct GPT2Tokenizer: Sendable {
                 ids.append(Int(vocabulary.byteTokenIDs[Int(word.first!)]))
                 continue
             }
-            let merged = cache.ids(for: word) {
+            let merged = cache.ids(for: Array(word), length: word.count) {
                 vocabulary.merges.apply(to: word.map { vocabulary.byteTokenIDs[Int($0)] })
             }
             for id in merged { ids.append(Int(id)) }

@@ -46,8 +46,8 @@ enum PreTokenizer {
 
     /// The (exclusive) scalar index where the piece starting at `start` ends. Mirrors the
     /// regex's alternatives in their order of priority.
-    private static func pieceEnd(startingAt start: Int, scalars: [Unicode.Scalar],
-                                 classes: [ScalarClass]) -> Int {
+    static func pieceEnd(startingAt start: Int, scalars: [Unicode.Scalar],
+                         classes: [ScalarClass]) -> Int {
         let count = scalars.count
 
         // 's|'t|'re|'ve|'m|'ll|'d  (case-sensitive, ASCII apostrophe only)

@@ -4,11 +4,13 @@ import Foundation
 /// acdc-bench: performance measurements of the engine.
 ///
 ///   acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
+///   acdc-bench tokenize [--fixtures DIR] [--python TIMINGS.json]... [--interleave BENCH_TOKENIZERS.py [--rounds N]] [--repeats N]
 let usage = """
 usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
        acdc-bench fixtures [--fixtures DIR] [--acdc PATH] [--repeats N]
        acdc-bench inprocess --experiment FILE [--threshold T] [--metric NAME] [--zero-ablation] [--repeats N]
        acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
+       acdc-bench tokenize [--fixtures DIR] [--python TIMINGS.json]... [--interleave BENCH_TOKENIZERS.py [--rounds N]] [--repeats N]
 """
 
 func fail(_ message: String) -> Never {
@@ -101,6 +103,19 @@ case "inprocess":
         }
     }
     if bench.experiment.isEmpty { fail("inprocess needs --experiment FILE") }
+    do { try bench.run() } catch { fail("\(error)") }
+case "tokenize":
+    var bench = TokenizerBenchmark()
+    forEachFlag(args) { flag, value in
+        switch flag {
+        case "--fixtures": bench.fixtures = value!
+        case "--python": bench.python.append(value!)
+        case "--interleave": bench.interleave = value!
+        case "--rounds": bench.rounds = positiveInt(flag, value!)
+        case "--repeats": bench.repeats = positiveInt(flag, value!)
+        default: fail("unknown option \(flag)")
+        }
+    }
     do { try bench.run() } catch { fail("\(error)") }
 case "-h", "--help", "help":
     print(usage)

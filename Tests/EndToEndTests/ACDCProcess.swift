@@ -25,16 +25,18 @@ enum ACDCProcess {
 
     /// Runs `acdc args…` in the repository root to completion. Output goes
     /// through files, so a chatty process can never block on a full pipe.
-    static func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
-        try run(args, directory: repoRoot, file: file, line: line)
+    static func run(_ args: [String], stdin: String? = nil,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
+        try run(args, directory: repoRoot, stdin: stdin, file: file, line: line)
     }
 
     /// Runs `acdc args…` in `directory` with `environment` added; a process
     /// still running after `timeout` seconds is SIGKILLed and reported as
     /// hung (`timedOut`), so a test can never wait forever on a hang.
-    static func run(_ args: [String], directory: String, environment: [String: String] = [:], timeout: Double = 120,
-                    file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
-        let background = try Background(args, directory: directory, environment: environment, file: file, line: line)
+    static func run(_ args: [String], directory: String, environment: [String: String] = [:], stdin: String? = nil,
+                    timeout: Double = 120, file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
+        let background = try Background(args, directory: directory, environment: environment, stdin: stdin,
+                                        file: file, line: line)
         return background.wait(timeout: timeout)
     }
 
@@ -47,7 +49,8 @@ enum ACDCProcess {
         private let out: FileHandle, err: FileHandle
         private(set) var timedOut = false
 
-        init(_ args: [String], directory: String, environment: [String: String] = [:],
+        /// `stdin`: text the process reads on its standard input (else /dev/null).
+        init(_ args: [String], directory: String, environment: [String: String] = [:], stdin: String? = nil,
              file: StaticString = #filePath, line: UInt = #line) throws {
             guard let exe = ACDCProcess.executable else {
                 XCTFail("acdc executable not found beside the test bundle or in .build/debug", file: file, line: line)
@@ -65,7 +68,13 @@ enum ACDCProcess {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
             process.standardOutput = out
             process.standardError = err
-            process.standardInput = FileHandle.nullDevice
+            if let stdin {
+                let inPath = dir + "/stdin"
+                _ = FileManager.default.createFile(atPath: inPath, contents: Data(stdin.utf8))
+                process.standardInput = FileHandle(forReadingAtPath: inPath)
+            } else {
+                process.standardInput = FileHandle.nullDevice
+            }
             try process.run()
         }
 
