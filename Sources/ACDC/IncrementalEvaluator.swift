@@ -144,7 +144,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private var normMemo: [NormMemo]
 
     // Work buffers.
-    private let attnScale: Float
+    private let attentionRules: [AttentionRule]
     private let xBuf: FloatBuffer, normBuf: FloatBuffer, hiddenBuf: FloatBuffer, patternBuf: FloatBuffer
     private let zBuf: FloatBuffer, outNorm: FloatBuffer, logitsBuf: FloatBuffer
     private let sumBuf: DoubleBuffer
@@ -193,14 +193,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
             switch kind {
             case .tokenEmbed: m.embedTokens(clean, into: buf.pointer)
             case .posEmbed: m.positionalEmbedding(rows: B, seqLen: T, into: buf.pointer)
-            default:
-                // blocks.0.hook_resid_pre: token embedding, plus positions for standard models (as `forward`).
-                m.embedTokens(clean, into: buf.pointer)
-                if c.positionalEmbedding == .standard {
-                    let pos = FloatBuffer(BT * d)
-                    m.positionalEmbedding(rows: B, seqLen: T, into: pos.pointer)
-                    addInPlace(buf.pointer, pos.pointer, count: BT * d)
-                }
+            default: m.embedding(clean, into: buf.pointer)   // blocks.0.hook_resid_pre, as `forward` builds it
             }
             cleanSender[n] = buf
         }
@@ -273,7 +266,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
         trialStamp = Array(repeating: 0, count: g.nodes.count)
         hotSum = DoubleBuffer(BT * d); trialSum = DoubleBuffer(BT * d); sumBuf = DoubleBuffer(BT * d)
         trialHotX = FloatBuffer(BT * d)
-        attnScale = c.useAttnScale ? 1 / Float(c.dHead).squareRoot() : 1
+        attentionRules = (0..<c.nLayers).map { c.attentionRule(layer: $0) }
         xBuf = FloatBuffer(BT * d); normBuf = FloatBuffer(BT * d); hiddenBuf = FloatBuffer(BT * (c.dMLP ?? 1))
         valueMemo = [ValueMemo(buffer: FloatBuffer(rows.count * d)), ValueMemo(buffer: FloatBuffer(BT * d))]
         normMemo = [NormMemo(buffer: FloatBuffer(rows.count * d)), NormMemo(buffer: FloatBuffer(BT * d))]
@@ -446,13 +439,13 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         let positions = x == .q && rows.count != BT ? rows.map { $0 % T } : nil
                         let (norm, normalized) = normalizedInputSlot(for: input, layer: l, kind: x)
                         forEachRowPart(n) { part in
+                            let partPositions = positions.map { Array($0[part]) } ?? part.map { $0 % T }
                             if !normalized {
                                 m.normalizeHeadInput(layer: l, kind: x, input + part.lowerBound * d, rows: part.count, stride: d, seqLen: T,
-                                                     out: norm + part.lowerBound * d, positions: positions.map { Array($0[part]) }
-                                                         ?? part.map { $0 % T })
+                                                     out: norm + part.lowerBound * d, positions: partPositions)
                             }
                             m.projectHead(layer: l, head: h, kind: x, normalized: norm + part.lowerBound * d, rows: part.count,
-                                          out: out + part.lowerBound * dh, ldOut: dh)
+                                          seqLen: T, positions: partPositions, out: out + part.lowerBound * dh, ldOut: dh)
                         }
                     } else {
                         guard newlyLive || directDirty[nodes.qkv[i]] else { continue }
@@ -474,7 +467,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 defer { profile.add(\.heads, &t0); profile.headUnits += 1 }
                 let sc = scratch[u]
                 attendRows(q: sc[0].pointer, k: sc[1].pointer, v: sc[2].pointer, queryRows: rows, seqLen: T, dHead: dh,
-                           causal: m.config.causal, scale: attnScale, z: zBuf.pointer, scores: patternBuf.pointer)
+                           rule: attentionRules[l], z: zBuf.pointer, scores: patternBuf.pointer)
                 let z = zBuf.pointer, result = sc[3].pointer
                 forEachRowPart(rows.count) { part in
                     m.headResult(layer: l, head: h, z: z + part.lowerBound * dh, ldz: dh, rows: part.count,
@@ -717,12 +710,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// a large vocabulary is split into two fixed column halves that run concurrently.
     private func unembed(_ x: UnsafePointer<Float>) {
         let rows = metricRows.count, c = m.config
-        if c.normalization != nil {
-            layerNorm(x, rows: rows, width: d, weight: m.weights.lnFinal?.w.pointer, bias: m.weights.lnFinal?.b.pointer,
-                      eps: c.eps, output: outNorm.pointer)
-        } else {
-            outNorm.pointer.update(from: x, count: rows * d)
-        }
+        m.normalize(.final, x, rows: rows, into: outNorm.pointer)
         let parts = c.dVocabOut >= 4096 ? 2 : 1
         let columns = Parallel.split(c.dVocabOut, parts: parts, multiple: 64)
         let norm = UnsafePointer(outNorm.pointer), logits = logitsBuf.pointer

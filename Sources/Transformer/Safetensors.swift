@@ -36,6 +36,12 @@ final class OwnedFloats {
         pointer = .allocate(capacity: max(count, 1))
         values.withUnsafeBufferPointer { pointer.initialize(from: $0.baseAddress!, count: count) }
     }
+    /// Zero-filled storage of `count` floats.
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
     deinit { pointer.deallocate() }
 }
 
