@@ -150,11 +150,12 @@ CASES = {
                     rms_norm_eps=1e-5, hidden_act="silu", tie_word_embeddings=False,
                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
                     sliding_window=4, bos_token_id=1, eos_token_id=2),
-        dtype="float16", style="legacy",
+        dtype="float16", style="legacy", legacy_drop=("head_dim",),
         scales=dict(embed=0.5, linear=0.2, norm=0.25, lm_head=0.5),
         features=["float16 weights (compute float32)",
                   "sliding_window 4 < seq 16 on every layer (query i sees keys i-3..i)",
-                  "multi-query attention (4 query heads, 1 kv head)", "untied lm_head"],
+                  "multi-query attention (4 query heads, 1 kv head)", "untied lm_head",
+                  "no head_dim key (as Mistral-7B v0.1): head_dim = hidden/heads = 16"],
         off={"sliding_window": lambda c: setattr(c, "sliding_window", None)},
     ),
     "gpt_neox": dict(
@@ -167,7 +168,8 @@ CASES = {
                     hidden_dropout=0.0, attention_dropout=0.0, bos_token_id=0, eos_token_id=0),
         dtype="float32", style="legacy",
         scales=dict(embed=0.5, linear=0.15, bias=0.1, norm=0.25, lm_head=0.4),
-        features=["Pythia config keys: rotary_pct 0.25 and rotary_emb_base (no rope_parameters)",
+        features=["Pythia config keys: rotary_pct 0.25 and integer rotary_emb_base, no rope_parameters, "
+                  "no attention_bias key (default true: all four projections have biases)",
                   "partial rotary: first 4 of 16 dims per head, rotate-half pairing within those",
                   "parallel residual: x + attn(ln1(x)) + mlp(ln2(x))",
                   "fused per-head query_key_value ([head][q|k|v][head_dim] row order)",
@@ -329,10 +331,19 @@ def run(model, tokens):
         hooks.append(layer.register_forward_hook(hook))
     try:
         with torch.no_grad():
-            out = model(input_ids=tokens, use_cache=False, output_attentions=True)
+            out = model(input_ids=tokens, use_cache=False, output_attentions=True, output_hidden_states=True)
     finally:
         for h in hooks:
             h.remove()
+    # The hooks must see what transformers reports as hidden_states (output of layer l
+    # is hidden_states[l + 1]), except after the last layer, where hidden_states holds
+    # the final-normed stream and the hook the un-normed one.
+    hs = out.hidden_states
+    n = len(captured)
+    assert len(hs) == n + 1, (len(hs), n)
+    for l in range(n - 1):
+        assert torch.equal(hs[l + 1], captured[l]), f"layer {l}: hook output != hidden_states"
+    assert not torch.allclose(hs[n], captured[n - 1]), "last hidden_states not normed?"
     res = {"logits": out.logits.float().contiguous()}
     for l in sorted(captured):
         res[f"blocks.{l}.hook_resid_post"] = captured[l].float().contiguous()
@@ -375,9 +386,23 @@ def legacy_config(path, spec):
             c["rope_scaling"] = rp
         else:
             c["rope_scaling"] = None
+    # Published checkpoints were written by transformers 4, which called the dtype
+    # `torch_dtype` and wrote no `layer_types` (Gemma 2, Qwen2 derive it).
+    if "dtype" in c:
+        c["torch_dtype"] = c.pop("dtype")
+    c.pop("layer_types", None)
     if mt == "gemma2":
-        c.pop("layer_types", None)
         c["hidden_act"] = c.get("hidden_activation")
+    if mt == "gpt_neox":
+        # Only the keys Pythia's config.json has: attention_bias (default true) and
+        # the dropout keys are absent there, and its rotary base is an integer.
+        for k in ("attention_bias", "attention_dropout", "hidden_dropout", "classifier_dropout",
+                  "is_decoder", "pad_token_id", "rope_scaling"):
+            c.pop(k, None)
+        if float(c["rotary_emb_base"]).is_integer():
+            c["rotary_emb_base"] = int(c["rotary_emb_base"])
+    for k in spec.get("legacy_drop", ()):
+        c.pop(k, None)
     c.update(spec.get("legacy_extra", {}))
     with open(path, "w") as f:
         json.dump(dict(sorted(c.items())), f, indent=2)
