@@ -46,6 +46,7 @@ How each case is made:
 import copy
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -62,6 +63,7 @@ OUT = os.path.join(ROOT, "Tests", "Fixtures", "hf-arch")
 SEED = 20261202
 BATCH, SEQ = 2, 16
 RELOAD_TOLERANCE = 1e-6
+INDEPENDENT_TOLERANCE = 5e-5   # transformers (float32) vs the plain re-implementation below
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -92,12 +94,12 @@ CASES = {
     ),
     "llama": dict(
         model_type="llama",
-        config=dict(hidden_size=64, intermediate_size=112, num_hidden_layers=2, num_attention_heads=4,
+        config=dict(hidden_size=64, intermediate_size=80, num_hidden_layers=2, num_attention_heads=4,
                     num_key_value_heads=2, head_dim=24, vocab_size=300, max_position_embeddings=256,
                     rms_norm_eps=1e-5, hidden_act="silu", tie_word_embeddings=False,
                     rope_parameters=llama3_rope(500.0), bos_token_id=1, eos_token_id=2),
         dtype="float32", style="legacy",
-        scales=dict(embed=0.5, linear=0.18, norm=0.25, lm_head=0.5),
+        scales=dict(embed=0.5, linear=0.14, out=0.1, norm=0.25, lm_head=0.5),
         features=["grouped-query attention (4 query heads, 2 kv heads)",
                   "explicit head_dim 24 != hidden/heads 16", "untied lm_head",
                   "rope_theta 500 (non-default)",
@@ -117,7 +119,7 @@ CASES = {
                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
                     bos_token_id=1, eos_token_id=2),
         dtype="bfloat16", style="as_saved", shards=3,
-        scales=dict(embed=0.6, linear=0.2, norm=0.25),
+        scales=dict(embed=0.6, linear=0.14, out=0.1, norm=0.25),
         features=["bfloat16 weights (compute float32)", "tie_word_embeddings, no lm_head tensor",
                   "sharded: 4 files + model.safetensors.index.json",
                   "grouped-query attention (8 query heads, 2 kv heads, head_dim 8)",
@@ -126,14 +128,14 @@ CASES = {
     ),
     "qwen2": dict(
         model_type="qwen2",
-        config=dict(hidden_size=64, intermediate_size=112, num_hidden_layers=2, num_attention_heads=4,
+        config=dict(hidden_size=64, intermediate_size=80, num_hidden_layers=2, num_attention_heads=4,
                     num_key_value_heads=2, vocab_size=311, max_position_embeddings=256,
                     rms_norm_eps=1e-6, hidden_act="silu", tie_word_embeddings=True,
                     rope_parameters={"rope_type": "default", "rope_theta": 1000000.0},
                     use_sliding_window=False, bos_token_id=1, eos_token_id=2),
         dtype="float32", style="legacy",
         legacy_extra={"sliding_window": 4, "use_sliding_window": False, "max_window_layers": 1},
-        scales=dict(embed=0.6, linear=0.2, bias=0.3, norm=0.25),
+        scales=dict(embed=0.6, linear=0.14, out=0.1, bias=0.3, norm=0.25),
         features=["q/k/v projection biases (o_proj without)", "grouped-query attention (4/2)",
                   "tied unembedding (no lm_head tensor)", "rope_theta 1e6",
                   "config has sliding_window 4 with use_sliding_window false (as Qwen2.5 checkpoints "
@@ -145,13 +147,13 @@ CASES = {
     ),
     "mistral": dict(
         model_type="mistral",
-        config=dict(hidden_size=64, intermediate_size=112, num_hidden_layers=2, num_attention_heads=4,
+        config=dict(hidden_size=64, intermediate_size=80, num_hidden_layers=2, num_attention_heads=4,
                     num_key_value_heads=1, vocab_size=288, max_position_embeddings=256,
                     rms_norm_eps=1e-5, hidden_act="silu", tie_word_embeddings=False,
                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
                     sliding_window=4, bos_token_id=1, eos_token_id=2),
         dtype="float16", style="legacy", legacy_drop=("head_dim",),
-        scales=dict(embed=0.5, linear=0.2, norm=0.25, lm_head=0.5),
+        scales=dict(embed=0.5, linear=0.14, out=0.1, norm=0.25, lm_head=0.5),
         features=["float16 weights (compute float32)",
                   "sliding_window 4 < seq 16 on every layer (query i sees keys i-3..i)",
                   "multi-query attention (4 query heads, 1 kv head)", "untied lm_head",
@@ -160,7 +162,7 @@ CASES = {
     ),
     "gpt_neox": dict(
         model_type="gpt_neox",
-        config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        config=dict(hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
                     vocab_size=280, max_position_embeddings=256, layer_norm_eps=1e-5, hidden_act="gelu",
                     use_parallel_residual=True, tie_word_embeddings=False, attention_bias=True,
                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
@@ -194,7 +196,7 @@ CASES = {
     ),
     "gemma2": dict(
         model_type="gemma2",
-        config=dict(hidden_size=64, intermediate_size=112, num_hidden_layers=3, num_attention_heads=4,
+        config=dict(hidden_size=64, intermediate_size=80, num_hidden_layers=3, num_attention_heads=4,
                     num_key_value_heads=2, head_dim=24, vocab_size=320, max_position_embeddings=256,
                     rms_norm_eps=1e-6, hidden_activation="gelu_pytorch_tanh", tie_word_embeddings=True,
                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
@@ -237,7 +239,7 @@ CASES = {
     ),
     "phi3": dict(
         model_type="phi3",
-        config=dict(hidden_size=64, intermediate_size=112, num_hidden_layers=2, num_attention_heads=4,
+        config=dict(hidden_size=64, intermediate_size=80, num_hidden_layers=2, num_attention_heads=4,
                     num_key_value_heads=2, vocab_size=290, max_position_embeddings=256,
                     original_max_position_embeddings=256, rms_norm_eps=1e-5, hidden_act="silu",
                     tie_word_embeddings=False, sliding_window=None,
@@ -246,7 +248,7 @@ CASES = {
                     resid_pdrop=0.0, embd_pdrop=0.0, attention_dropout=0.0,
                     bos_token_id=1, eos_token_id=2, pad_token_id=0),
         dtype="float32", style="legacy",
-        scales=dict(embed=0.5, linear=0.2, norm=0.25, lm_head=0.5),
+        scales=dict(embed=0.5, linear=0.14, out=0.1, norm=0.25, lm_head=0.5),
         features=["fused qkv_proj ([q rows | k rows | v rows])",
                   "fused gate_up_proj ([gate rows | up rows])",
                   "partial_rotary_factor 0.75 (12 of 16 dims per head; as Phi-4-mini)",
@@ -255,7 +257,7 @@ CASES = {
     ),
     "olmo2": dict(
         model_type="olmo2",
-        config=dict(hidden_size=64, intermediate_size=112, num_hidden_layers=2, num_attention_heads=4,
+        config=dict(hidden_size=64, intermediate_size=80, num_hidden_layers=2, num_attention_heads=4,
                     num_key_value_heads=2, vocab_size=300, max_position_embeddings=256,
                     rms_norm_eps=1e-6, hidden_act="silu", tie_word_embeddings=False,
                     rope_parameters={"rope_type": "default", "rope_theta": 500000.0},
@@ -286,6 +288,12 @@ def decoder_layers(model):
     raise RuntimeError(f"no decoder layer list in {type(base).__name__}")
 
 
+# Projections that write into the residual stream. Their scale ("out") sets how fast the
+# residual stream grows; keeping it moderate keeps float32 rounding (which grows with the
+# magnitudes) well inside a 5e-5 parity budget.
+OUTPUT_PROJECTIONS = {"o_proj", "down_proj", "c_proj", "dense", "dense_4h_to_h"}
+
+
 def randomize(model, spec, gen):
     """Overwrite every parameter with seeded random values (in name order)."""
     s = spec["scales"]
@@ -308,6 +316,8 @@ def randomize(model, spec, gen):
                 v = s["embed"] * torch.randn(p.shape, generator=gen)
             elif name.startswith("lm_head") or "embed_out" in name:
                 v = s["lm_head"] * torch.randn(p.shape, generator=gen)
+            elif name.rsplit(".", 2)[-2] in OUTPUT_PROJECTIONS:
+                v = s.get("out", s["linear"]) * torch.randn(p.shape, generator=gen)
             else:
                 v = s["linear"] * torch.randn(p.shape, generator=gen)
             p.copy_(v)
@@ -439,6 +449,217 @@ def sensitivity(spec, config, state, tokens, reference):
     return result
 
 
+# --------------------------------------------------------------------------- independent check
+# A second, deliberately plain implementation of every architecture, run in float64
+# and in float32, that reads nothing but the case directory (config.json in either
+# spelling + the weight files). It checks that the files alone determine the
+# expectation and that the semantics in the README are the ones transformers
+# implements; the float64 run shows how far transformers' float32 result is from an
+# exact one, the float32 run how far another float32 implementation lands from it
+# (the noise a parity tolerance must allow for).
+
+def _rope_settings(c):
+    rp = c.get("rope_parameters") or {}
+    theta = rp.get("rope_theta", c.get("rope_theta", c.get("rotary_emb_base", 10000.0)))
+    factor = rp.get("partial_rotary_factor", c.get("partial_rotary_factor", c.get("rotary_pct", 1.0)))
+    scaling = dict(rp) if rp.get("rope_type", "default") != "default" else c.get("rope_scaling")
+    return float(theta), float(factor), scaling
+
+
+def _inv_freq(theta, rot, scaling):
+    inv = 1.0 / theta ** (torch.arange(0, rot, 2, dtype=torch.float64) / rot)
+    if scaling and scaling.get("rope_type", scaling.get("type")) == "llama3":
+        f, lo, hi = scaling["factor"], scaling["low_freq_factor"], scaling["high_freq_factor"]
+        old = scaling["original_max_position_embeddings"]
+        wavelen = 2 * math.pi / inv
+        t = (old / wavelen - lo) / (hi - lo)            # 0 at the low-frequency edge, 1 at the high
+        scaled = torch.where(wavelen > old / lo, inv / f, inv)
+        mid = (wavelen <= old / lo) & (wavelen >= old / hi)
+        inv = torch.where(mid, (1 - t) * inv / f + t * inv, scaled)
+    elif scaling:
+        raise ValueError(f"independent check: rope scaling {scaling} not implemented")
+    return inv
+
+
+def _rotate(x, inv, seq):
+    """Rotary on the first 2*len(inv) dims of x [B, H, T, hd], rotate-half pairing."""
+    rot = 2 * inv.numel()
+    ang = torch.arange(seq, dtype=torch.float64)[:, None] * inv[None, :]
+    cos = torch.cat([ang.cos()] * 2, -1).to(x.dtype)
+    sin = torch.cat([ang.sin()] * 2, -1).to(x.dtype)
+    xr, xp = x[..., :rot], x[..., rot:]
+    half = rot // 2
+    rh = torch.cat([-xr[..., half:], xr[..., :half]], -1)
+    return torch.cat([xr * cos + rh * sin, xp], -1)
+
+
+def _attend(q, k, v, scale, window=None, softcap=None):
+    """q [B,H,T,d], k/v [B,KV,T,d]; query head h reads kv head h // (H / KV)."""
+    H, KV, T = q.shape[1], k.shape[1], q.shape[2]
+    k = k.repeat_interleave(H // KV, dim=1)
+    v = v.repeat_interleave(H // KV, dim=1)
+    s = q @ k.transpose(-1, -2) * scale
+    if softcap:
+        s = softcap * torch.tanh(s / softcap)
+    i = torch.arange(T)[:, None]
+    j = torch.arange(T)[None, :]
+    allowed = j <= i
+    if window:
+        allowed &= j > i - window
+    s = s.masked_fill(~allowed, float("-inf"))
+    return torch.softmax(s, -1) @ v
+
+
+def _act(name):
+    return {"silu": torch.nn.functional.silu, "relu": torch.relu,
+            "gelu": lambda x: torch.nn.functional.gelu(x),
+            "gelu_new": lambda x: torch.nn.functional.gelu(x, approximate="tanh"),
+            "gelu_pytorch_tanh": lambda x: torch.nn.functional.gelu(x, approximate="tanh")}[name]
+
+
+def _rms(x, w, eps, one_plus=False):
+    y = x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps)
+    return y * (1 + w) if one_plus else y * w
+
+
+def _ln(x, w, b, eps):
+    mu = x.mean(-1, keepdim=True)
+    var = ((x - mu) ** 2).mean(-1, keepdim=True)
+    return (x - mu) / torch.sqrt(var + eps) * w + b
+
+
+def independent_forward(d, tokens, dtype=torch.float64):
+    with open(os.path.join(d, "config.json")) as f:
+        c = json.load(f)
+    W = {k: v.to(dtype) for k, v in stored_tensors(d).items()}
+    mt = c["model_type"]
+    B, T = tokens.shape
+    resid = {}
+
+    def lin(x, name, bias=True):
+        y = x @ W[name + ".weight"].T
+        return y + W[name + ".bias"] if bias and name + ".bias" in W else y
+
+    def heads(x, n):                      # [B,T,n*hd] -> [B,n,T,hd]
+        return x.view(B, T, n, -1).transpose(1, 2)
+
+    def merge(x):
+        return x.transpose(1, 2).reshape(B, T, -1)
+
+    if mt == "gpt2":
+        d_model, H, eps = c["n_embd"], c["n_head"], c["layer_norm_epsilon"]
+        x = W["transformer.wte.weight"][tokens] + W["transformer.wpe.weight"][:T][None]
+        for l in range(c["n_layer"]):
+            p = f"transformer.h.{l}."
+            h = _ln(x, W[p + "ln_1.weight"], W[p + "ln_1.bias"], eps)
+            qkv = h @ W[p + "attn.c_attn.weight"] + W[p + "attn.c_attn.bias"]     # Conv1D: [in, out]
+            q, k, v = (heads(t, H) for t in qkv.split(d_model, -1))
+            a = merge(_attend(q, k, v, (d_model // H) ** -0.5))
+            x = x + a @ W[p + "attn.c_proj.weight"] + W[p + "attn.c_proj.bias"]
+            h = _ln(x, W[p + "ln_2.weight"], W[p + "ln_2.bias"], eps)
+            m = _act(c["activation_function"])(h @ W[p + "mlp.c_fc.weight"] + W[p + "mlp.c_fc.bias"])
+            x = x + m @ W[p + "mlp.c_proj.weight"] + W[p + "mlp.c_proj.bias"]
+            resid[l] = x
+        x = _ln(x, W["transformer.ln_f.weight"], W["transformer.ln_f.bias"], eps)
+        logits = x @ W.get("lm_head.weight", W["transformer.wte.weight"]).T
+
+    elif mt == "gpt_neox":
+        d_model, H, eps = c["hidden_size"], c["num_attention_heads"], c["layer_norm_eps"]
+        hd = d_model // H
+        theta, frac, scaling = _rope_settings(c)
+        inv = _inv_freq(theta, int(hd * frac), scaling)
+        act = _act(c["hidden_act"])
+        x = W["gpt_neox.embed_in.weight"][tokens]
+        for l in range(c["num_hidden_layers"]):
+            p = f"gpt_neox.layers.{l}."
+            h = _ln(x, W[p + "input_layernorm.weight"], W[p + "input_layernorm.bias"], eps)
+            qkv = lin(h, p + "attention.query_key_value").view(B, T, H, 3 * hd).transpose(1, 2)
+            q, k, v = qkv.split(hd, -1)                                 # per head: q | k | v
+            a = merge(_attend(_rotate(q, inv, T), _rotate(k, inv, T), v, hd ** -0.5))
+            a = lin(a, p + "attention.dense")
+
+            def mlp(y):
+                y = _ln(y, W[p + "post_attention_layernorm.weight"], W[p + "post_attention_layernorm.bias"], eps)
+                return lin(act(lin(y, p + "mlp.dense_h_to_4h")), p + "mlp.dense_4h_to_h")
+            if c.get("use_parallel_residual", True):
+                x = x + a + mlp(x)
+            else:
+                x = x + a
+                x = x + mlp(x)
+            resid[l] = x
+        x = _ln(x, W["gpt_neox.final_layer_norm.weight"], W["gpt_neox.final_layer_norm.bias"], eps)
+        logits = x @ W["embed_out.weight"].T
+
+    else:   # llama-family: llama, qwen2, mistral, phi3, olmo2, gemma2
+        d_model, H = c["hidden_size"], c["num_attention_heads"]
+        KV = c.get("num_key_value_heads") or H
+        hd = c.get("head_dim") or d_model // H
+        eps = c["rms_norm_eps"]
+        theta, frac, scaling = _rope_settings(c)
+        inv = _inv_freq(theta, int(hd * frac), scaling)
+        gemma = mt == "gemma2"
+        act = _act(c.get("hidden_activation") or c["hidden_act"] if gemma else c["hidden_act"])
+        n_layers = c["num_hidden_layers"]
+        if gemma:
+            types = c.get("layer_types") or ["sliding_attention" if i % 2 == 0 else "full_attention"
+                                             for i in range(n_layers)]
+            windows = [c["sliding_window"] if t == "sliding_attention" else None for t in types]
+            scale = c["query_pre_attn_scalar"] ** -0.5
+        else:
+            if mt == "qwen2":
+                sw = c.get("sliding_window") if c.get("use_sliding_window") else None
+                windows = [sw if sw is not None and i >= c.get("max_window_layers", 0) else None
+                           for i in range(n_layers)]
+            else:           # llama has no window; mistral and phi3 slide on every layer when set
+                windows = [c.get("sliding_window")] * n_layers
+            scale = hd ** -0.5
+        norm = (lambda x, name: _rms(x, W[name + ".weight"], eps, one_plus=gemma))
+        x = W["model.embed_tokens.weight"][tokens]
+        if gemma:
+            x = x * d_model ** 0.5
+        for l in range(n_layers):
+            p = f"model.layers.{l}."
+            h = x if mt == "olmo2" else norm(x, p + "input_layernorm")
+            if mt == "phi3":
+                q, k, v = lin(h, p + "self_attn.qkv_proj").split([H * hd, KV * hd, KV * hd], -1)
+            else:
+                q, k, v = (lin(h, p + f"self_attn.{n}_proj") for n in "qkv")
+            if mt == "olmo2":          # RMSNorm over the whole projection, before rotary
+                q, k = norm(q, p + "self_attn.q_norm"), norm(k, p + "self_attn.k_norm")
+            q, k, v = heads(q, H), heads(k, KV), heads(v, KV)
+            a = _attend(_rotate(q, inv, T), _rotate(k, inv, T), v, scale, windows[l],
+                        c.get("attn_logit_softcapping") if gemma else None)
+            a = lin(merge(a), p + "self_attn.o_proj")
+            if gemma or mt == "olmo2":
+                a = norm(a, p + "post_attention_layernorm")
+            x = x + a
+            if gemma:
+                h = norm(x, p + "pre_feedforward_layernorm")
+            elif mt == "olmo2":
+                h = x
+            else:
+                h = norm(x, p + "post_attention_layernorm")
+            if mt == "phi3":
+                g, u = lin(h, p + "mlp.gate_up_proj").chunk(2, -1)
+            else:
+                g, u = lin(h, p + "mlp.gate_proj"), lin(h, p + "mlp.up_proj")
+            m = lin(act(g) * u, p + "mlp.down_proj")
+            if gemma or mt == "olmo2":
+                m = norm(m, p + ("post_feedforward_layernorm"))
+            x = x + m
+            resid[l] = x
+        x = norm(x, "model.norm")
+        logits = x @ W.get("lm_head.weight", W["model.embed_tokens.weight"]).T
+        if gemma and c.get("final_logit_softcapping"):
+            cap = c["final_logit_softcapping"]
+            logits = cap * torch.tanh(logits / cap)
+
+    out = {"logits": logits}
+    for l, r in resid.items():
+        out[f"blocks.{l}.hook_resid_post"] = r
+    return out
+
+
 # --------------------------------------------------------------------------- main
 
 def make_case(name, spec):
@@ -500,6 +721,16 @@ def make_case(name, spec):
     worst = max(diffs.values())
     assert worst <= RELOAD_TOLERANCE, (name, diffs)
 
+    indep = independent_forward(d, tokens)
+    assert sorted(indep) == sorted(expected), (sorted(indep), sorted(expected))
+    indep_diffs = {k: max_abs(indep[k], expected[k].double()) for k in expected}
+    assert max(indep_diffs.values()) <= INDEPENDENT_TOLERANCE, (name, indep_diffs)
+    # The same plain implementation in float32: how far a second float32 implementation
+    # with a different operation order lands from transformers (what a parity test sees).
+    indep32 = independent_forward(d, tokens, torch.float32)
+    indep32_diffs = {k: max_abs(indep32[k], expected[k]) for k in expected}
+    assert max(indep32_diffs.values()) <= INDEPENDENT_TOLERANCE, (name, indep32_diffs)
+
     state = {k: v.float() for k, v in ref_model.state_dict().items()}
     sens = sensitivity(spec, config, state, tokens, expected)
 
@@ -522,6 +753,8 @@ def make_case(name, spec):
         "resid_post_max_abs": round(resid_max, 4),
         "attention_mean_max_weight": attention_peakedness(attentions),
         "reload_max_abs_diff": {k: diffs[k] for k in sorted(diffs)},
+        "independent_float64_max_abs_diff": {k: float("%.3g" % indep_diffs[k]) for k in sorted(indep_diffs)},
+        "independent_float32_max_abs_diff": {k: float("%.3g" % indep32_diffs[k]) for k in sorted(indep32_diffs)},
         "logit_change_with_feature_off": sens,
         "seed": SEED,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
@@ -534,7 +767,7 @@ def make_case(name, spec):
     size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
     print(f"{name:26s} |logits|max {meta['logits_max_abs']:7.3f} std {meta['logits_std']:6.3f} "
           f"|resid|max {resid_max:7.2f} attn-peak {meta['attention_mean_max_weight']} "
-          f"reload {worst:.1e} size {size // 1024} KiB off {sens}", flush=True)
+          f"reload {worst:.1e} f64 {max(indep_diffs.values()):.1e} f32 {max(indep32_diffs.values()):.1e} size {size // 1024} KiB off {sens}", flush=True)
 
 
 def main(argv):
