@@ -481,7 +481,7 @@ def _inv_freq(theta, rot, scaling):
     return inv
 
 
-def _rotate(x, inv, seq):
+def _rotate(x, inv, seq, mistake=None):
     """Rotary on the first 2*len(inv) dims of x [B, H, T, hd], rotate-half pairing."""
     rot = 2 * inv.numel()
     ang = torch.arange(seq, dtype=torch.float64)[:, None] * inv[None, :]
@@ -490,14 +490,21 @@ def _rotate(x, inv, seq):
     xr, xp = x[..., :rot], x[..., rot:]
     half = rot // 2
     rh = torch.cat([-xr[..., half:], xr[..., :half]], -1)
+    if mistake == "rotary pairs adjacent dims (GPT-J style) instead of rotate-half":
+        ang_i = torch.arange(seq, dtype=torch.float64)[:, None] * inv.repeat_interleave(2)[None, :]
+        cos, sin = ang_i.cos().to(x.dtype), ang_i.sin().to(x.dtype)
+        rh = torch.stack([-xr[..., 1::2], xr[..., 0::2]], -1).flatten(-2)
     return torch.cat([xr * cos + rh * sin, xp], -1)
 
 
-def _attend(q, k, v, scale, window=None, softcap=None):
+def _attend(q, k, v, scale, window=None, softcap=None, mistake=None):
     """q [B,H,T,d], k/v [B,KV,T,d]; query head h reads kv head h // (H / KV)."""
     H, KV, T = q.shape[1], k.shape[1], q.shape[2]
-    k = k.repeat_interleave(H // KV, dim=1)
-    v = v.repeat_interleave(H // KV, dim=1)
+    if mistake == "query head h reads kv head h % n_kv instead of h // group" and KV not in (1, H):
+        k, v = k.repeat(1, H // KV, 1, 1), v.repeat(1, H // KV, 1, 1)
+    else:
+        k = k.repeat_interleave(H // KV, dim=1)
+        v = v.repeat_interleave(H // KV, dim=1)
     s = q @ k.transpose(-1, -2) * scale
     if softcap:
         s = softcap * torch.tanh(s / softcap)
@@ -505,7 +512,7 @@ def _attend(q, k, v, scale, window=None, softcap=None):
     j = torch.arange(T)[None, :]
     allowed = j <= i
     if window:
-        allowed &= j > i - window
+        allowed &= j > i - window - (1 if mistake == "sliding window one key too wide" else 0)
     s = s.masked_fill(~allowed, float("-inf"))
     return torch.softmax(s, -1) @ v
 
@@ -528,7 +535,7 @@ def _ln(x, w, b, eps):
     return (x - mu) / torch.sqrt(var + eps) * w + b
 
 
-def independent_forward(d, tokens, dtype=torch.float64):
+def independent_forward(d, tokens, dtype=torch.float64, mistake=None):
     with open(os.path.join(d, "config.json")) as f:
         c = json.load(f)
     W = {k: v.to(dtype) for k, v in stored_tensors(d).items()}
@@ -575,7 +582,10 @@ def independent_forward(d, tokens, dtype=torch.float64):
             h = _ln(x, W[p + "input_layernorm.weight"], W[p + "input_layernorm.bias"], eps)
             qkv = lin(h, p + "attention.query_key_value").view(B, T, H, 3 * hd).transpose(1, 2)
             q, k, v = qkv.split(hd, -1)                                 # per head: q | k | v
-            a = merge(_attend(_rotate(q, inv, T), _rotate(k, inv, T), v, hd ** -0.5))
+            if mistake == "query_key_value read as [all q | all k | all v] blocks":
+                q, k, v = (heads(t, H) for t in lin(h, p + "attention.query_key_value").split(d_model, -1))
+            a = merge(_attend(_rotate(q, inv, T, mistake), _rotate(k, inv, T, mistake), v, hd ** -0.5,
+                              mistake=mistake))
             a = lin(a, p + "attention.dense")
 
             def mlp(y):
@@ -613,9 +623,10 @@ def independent_forward(d, tokens, dtype=torch.float64):
             else:           # llama has no window; mistral and phi3 slide on every layer when set
                 windows = [c.get("sliding_window")] * n_layers
             scale = hd ** -0.5
-        norm = (lambda x, name: _rms(x, W[name + ".weight"], eps, one_plus=gemma))
+        one_plus = gemma and mistake != "Gemma RMSNorm gain w instead of 1 + w"
+        norm = (lambda x, name: _rms(x, W[name + ".weight"], eps, one_plus=one_plus))
         x = W["model.embed_tokens.weight"][tokens]
-        if gemma:
+        if gemma and mistake != "no sqrt(hidden_size) embedding scale":
             x = x * d_model ** 0.5
         for l in range(n_layers):
             p = f"model.layers.{l}."
@@ -625,10 +636,14 @@ def independent_forward(d, tokens, dtype=torch.float64):
             else:
                 q, k, v = (lin(h, p + f"self_attn.{n}_proj") for n in "qkv")
             if mt == "olmo2":          # RMSNorm over the whole projection, before rotary
-                q, k = norm(q, p + "self_attn.q_norm"), norm(k, p + "self_attn.k_norm")
+                if mistake == "q/k RMSNorm per head instead of over the whole projection":
+                    q = merge(_rms(heads(q, H), W[p + "self_attn.q_norm.weight"].view(H, 1, hd), eps))
+                    k = merge(_rms(heads(k, KV), W[p + "self_attn.k_norm.weight"].view(KV, 1, hd), eps))
+                else:
+                    q, k = norm(q, p + "self_attn.q_norm"), norm(k, p + "self_attn.k_norm")
             q, k, v = heads(q, H), heads(k, KV), heads(v, KV)
-            a = _attend(_rotate(q, inv, T), _rotate(k, inv, T), v, scale, windows[l],
-                        c.get("attn_logit_softcapping") if gemma else None)
+            a = _attend(_rotate(q, inv, T, mistake), _rotate(k, inv, T, mistake), v, scale, windows[l],
+                        c.get("attn_logit_softcapping") if gemma else None, mistake=mistake)
             a = lin(merge(a), p + "self_attn.o_proj")
             if gemma or mt == "olmo2":
                 a = norm(a, p + "post_attention_layernorm")
@@ -641,6 +656,8 @@ def independent_forward(d, tokens, dtype=torch.float64):
                 h = norm(x, p + "post_attention_layernorm")
             if mt == "phi3":
                 g, u = lin(h, p + "mlp.gate_up_proj").chunk(2, -1)
+                if mistake == "gate_up_proj read as [up | gate]":
+                    g, u = u, g
             else:
                 g, u = lin(h, p + "mlp.gate_proj"), lin(h, p + "mlp.up_proj")
             m = lin(act(g) * u, p + "mlp.down_proj")
@@ -658,6 +675,22 @@ def independent_forward(d, tokens, dtype=torch.float64):
     for l, r in resid.items():
         out[f"blocks.{l}.hook_resid_post"] = r
     return out
+
+
+# Implementation slips the independent implementation can make on purpose: meta.json
+# records how far each moves the logits, to show the case catches it.
+_ROPE_GQA = ("rotary pairs adjacent dims (GPT-J style) instead of rotate-half",
+             "query head h reads kv head h % n_kv instead of h // group")
+COMMON_MISTAKES = {
+    "llama": _ROPE_GQA,
+    "qwen2": _ROPE_GQA,
+    "mistral": _ROPE_GQA[:1] + ("sliding window one key too wide",),
+    "gpt_neox": ("query_key_value read as [all q | all k | all v] blocks", _ROPE_GQA[0]),
+    "gemma2": _ROPE_GQA + ("Gemma RMSNorm gain w instead of 1 + w", "no sqrt(hidden_size) embedding scale",
+                           "sliding window one key too wide"),
+    "phi3": _ROPE_GQA + ("gate_up_proj read as [up | gate]",),
+    "olmo2": _ROPE_GQA + ("q/k RMSNorm per head instead of over the whole projection",),
+}
 
 
 # --------------------------------------------------------------------------- main
@@ -733,6 +766,14 @@ def make_case(name, spec):
 
     state = {k: v.float() for k, v in ref_model.state_dict().items()}
     sens = sensitivity(spec, config, state, tokens, expected)
+    mistakes = {}
+    kv = getattr(config, "num_key_value_heads", None)
+    for m in COMMON_MISTAKES.get(spec["model_type"], ()):
+        if m == _ROPE_GQA[1] and kv in (1, config.num_attention_heads):
+            continue                    # no grouping to get wrong with one kv head
+        wrong = independent_forward(d, tokens, mistake=m)["logits"]
+        mistakes[m] = round(max_abs(wrong, expected["logits"].double()), 4)
+        assert mistakes[m] > 1e-2, (name, m, mistakes[m])
 
     logits = expected["logits"]
     resid_max = max(float(v.abs().max()) for k, v in expected.items() if k != "logits")
@@ -756,6 +797,7 @@ def make_case(name, spec):
         "independent_float64_max_abs_diff": {k: float("%.3g" % indep_diffs[k]) for k in sorted(indep_diffs)},
         "independent_float32_max_abs_diff": {k: float("%.3g" % indep32_diffs[k]) for k in sorted(indep32_diffs)},
         "logit_change_with_feature_off": sens,
+        "logit_change_with_common_mistake": mistakes,
         "seed": SEED,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                      "safetensors": safetensors.__version__, "python": platform.python_version()},
