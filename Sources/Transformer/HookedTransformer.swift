@@ -40,7 +40,7 @@ public final class HookedTransformer: @unchecked Sendable {
         let arch = try Architectures.find(config: obj, file: cfgPath)
         let cfg = try arch.config(json: obj, data: data, file: cfgPath)
         let files = try CheckpointFiles(directory: directory)
-        let weights = try arch.weights(files, config: cfg)
+        let weights = try arch.weights(files, config: cfg, data: data, file: cfgPath)
         try files.checkAllUsed(allowing: arch.ignoredTensors)
         return HookedTransformer(config: cfg, weights: weights, origin: directory)
     }

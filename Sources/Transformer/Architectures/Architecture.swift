@@ -10,13 +10,16 @@ public protocol Architecture {
     /// `*` = one name component), e.g. GPT-2's causal-mask buffers.
     static var ignoredTensors: [String] { get }
     static func config(json: [String: Any], data: Data, file: String) throws -> ModelConfig
-    static func weights(_ files: CheckpointFiles, config: ModelConfig) throws -> TransformerWeights
+    /// The weights: `data` is the same `config.json` (for the keys that only
+    /// say where tensors are, e.g. which projections carry biases).
+    static func weights(_ files: CheckpointFiles, config: ModelConfig, data: Data, file: String) throws -> TransformerWeights
 }
 
 /// The registry, keyed by `model_type`.
 public enum Architectures {
     public static let all: [Architecture.Type] = [
-        TransformerLens.self, GPT2.self, //ARCHS
+        TransformerLens.self, GPT2.self, Llama.self, Qwen2.self, Mistral.self, GPTNeoX.self,
+        Gemma2.self, Phi3.self, OLMo2.self,
 
     ]
 

@@ -45,7 +45,7 @@ public enum GPT2: Architecture {
         return cfg
     }
 
-    public static func weights(_ s: CheckpointFiles, config c: ModelConfig) throws -> TransformerWeights {
+    public static func weights(_ s: CheckpointFiles, config c: ModelConfig, data: Data, file: String) throws -> TransformerWeights {
         let d = c.dModel, H = c.nHeads, dh = c.dHead, m = c.dMLP ?? 0, V = c.dVocab
         let prefix = s.contains("transformer.wte.weight") ? "transformer." : ""
         func t(_ name: String, _ shape: [Int]) throws -> WeightTensor { try s.tensor(prefix + name, shape: shape) }

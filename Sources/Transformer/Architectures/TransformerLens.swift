@@ -12,7 +12,7 @@ public enum TransformerLens: Architecture {
         try ModelConfig.parse(json, file: file)
     }
 
-    public static func weights(_ files: CheckpointFiles, config: ModelConfig) throws -> TransformerWeights {
+    public static func weights(_ files: CheckpointFiles, config: ModelConfig, data: Data, file: String) throws -> TransformerWeights {
         try TransformerWeights.load(files, config: config)
     }
 }
