@@ -149,6 +149,12 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private let zBuf: FloatBuffer, outNorm: FloatBuffer, logitsBuf: FloatBuffer
     private let sumBuf: DoubleBuffer
 
+    /// Whether this evaluator computes the model's graph semantics. A
+    /// post-attention norm (Gemma 2, OLMo 2) couples every head of a layer
+    /// through the shared norm scale, dead heads included, which breaks the
+    /// per-unit recomputation; such models use the literal evaluator.
+    public static func supports(_ c: ModelConfig) -> Bool { !c.postAttentionNorm }
+
     public init(setup: EvaluationSetup) {
         self.setup = setup
         g = setup.graph; m = setup.model
