@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Kernels"]),
         .target(name: "Tokenizer"),
         .target(name: "ACDC", dependencies: ["Transformer", "Kernels"]),
-        .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC"], exclude: ["SCHEMA.md"]),
+        .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC", "Transformer"], exclude: ["SCHEMA.md"]),
         .target(name: "Tasks", dependencies: ["ACDC", "Tokenizer", "Transformer"]),
         .target(name: "Circuits", dependencies: ["ACDC", "Checkpoint", "Transformer"]),
         .executableTarget(name: "acdc", dependencies: [
@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "ACDC", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "ACDC", "Tokenizer", "Transformer"]),
         .testTarget(name: "CircuitsTests", dependencies: ["TestSupport", "Circuits", "ACDC", "Checkpoint", "Transformer"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "ACDC", "Checkpoint", "Kernels"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "ACDC", "Checkpoint", "Kernels", "Transformer"]),
     ]
 )

@@ -26,6 +26,19 @@ public final class HookedTransformer: @unchecked Sendable {
     /// tensor in the files must be used by the model (except the
     /// architecture's documented harmless extras).
     public static func load(directory: String) throws -> HookedTransformer {
+        let (arch, cfg, data, cfgPath) = try readConfig(directory: directory)
+        let files = try CheckpointFiles(directory: directory)
+        let weights = try arch.weights(files, config: cfg, data: data, file: cfgPath)
+        try files.checkAllUsed(allowing: arch.ignoredTensors)
+        return HookedTransformer(config: cfg, weights: weights, origin: directory)
+    }
+
+    /// The model description of a directory from its `config.json` alone (no weights read).
+    public static func config(directory: String) throws -> ModelConfig {
+        try readConfig(directory: directory).1
+    }
+
+    private static func readConfig(directory: String) throws -> (Architecture.Type, ModelConfig, Data, String) {
         let cfgPath = (directory as NSString).appendingPathComponent("config.json")
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
@@ -38,11 +51,21 @@ public final class HookedTransformer: @unchecked Sendable {
             throw ModelError("\(cfgPath): not a JSON object")
         }
         let arch = try Architectures.find(config: obj, file: cfgPath)
-        let cfg = try arch.config(json: obj, data: data, file: cfgPath)
-        let files = try CheckpointFiles(directory: directory)
-        let weights = try arch.weights(files, config: cfg, data: data, file: cfgPath)
-        try files.checkAllUsed(allowing: arch.ignoredTensors)
-        return HookedTransformer(config: cfg, weights: weights, origin: directory)
+        return (arch, try arch.config(json: obj, data: data, file: cfgPath), data, cfgPath)
+    }
+
+    /// The files holding a directory's weights, in a fixed order:
+    /// `model.safetensors`, or the index and its shards.
+    public static func weightFiles(directory: String) -> [String] {
+        if FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("model.safetensors")) {
+            return ["model.safetensors"]
+        }
+        let index = (directory as NSString).appendingPathComponent("model.safetensors.index.json")
+        guard let data = FileManager.default.contents(atPath: index),
+              let map = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["weight_map"] as? [String: Any] else {
+            return ["model.safetensors"]
+        }
+        return ["model.safetensors.index.json"] + Set(map.values.compactMap { $0 as? String }).sorted()
     }
 
     /// cos/sin tables of the rotary embedding for positions `0..<n` (grown on demand, thread-safe).

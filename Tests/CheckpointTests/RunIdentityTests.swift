@@ -24,7 +24,7 @@ final class RunIdentityTests: XCTestCase {
                        "a copy has the same identity")
         XCTAssertNotEqual(try RunIdentity.modelFingerprint(directory: fixtures + "/tracr-proportion/model"), original)
 
-        for name in RunIdentity.modelFiles {
+        for name in RunIdentity.modelFiles(directory: model) {
             let url = URL(fileURLWithPath: model + "/" + name)
             let bytes = try Data(contentsOf: url)
             var changed = bytes
