@@ -11,6 +11,8 @@ public final class CheckpointFiles: TensorSource {
     private var files: [SafetensorsFile] = []
     private var fileOf: [String: Int] = [:]
     private var used: Set<String> = []
+    /// Floats of owned float32 storage made by converting BF16/F16 tensors (the only copies a load makes).
+    public private(set) var convertedFloats = 0
 
     public init(directory: String) throws {
         let single = (directory as NSString).appendingPathComponent("model.safetensors")
@@ -83,7 +85,9 @@ public final class CheckpointFiles: TensorSource {
         case "F32": return try f.tensor(name)
         case "BF16", "F16":
             guard let raw = f.rawBytes(name) else { throw ModelError("\(f.path): missing tensor '\(name)'") }
-            return WeightTensor(converting: raw, dtype: e.dtype, shape: shape)
+            let t = WeightTensor(converting: raw, dtype: e.dtype, shape: shape)
+            convertedFloats += t.count
+            return t
         default:
             throw ModelError("\(f.path): tensor '\(name)' has dtype \(e.dtype) (supported: F32, BF16, F16)")
         }
