@@ -145,6 +145,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
 
     // Work buffers.
     private let attentionRules: [AttentionRule]
+    private let needsPositions: Bool
     private let xBuf: FloatBuffer, normBuf: FloatBuffer, hiddenBuf: FloatBuffer, patternBuf: FloatBuffer
     private let zBuf: FloatBuffer, outNorm: FloatBuffer, logitsBuf: FloatBuffer
     private let sumBuf: DoubleBuffer
@@ -273,6 +274,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
         hotSum = DoubleBuffer(BT * d); trialSum = DoubleBuffer(BT * d); sumBuf = DoubleBuffer(BT * d)
         trialHotX = FloatBuffer(BT * d)
         attentionRules = (0..<c.nLayers).map { c.attentionRule(layer: $0) }
+        needsPositions = c.rotary != nil || c.positionalEmbedding == .shortformer
         xBuf = FloatBuffer(BT * d); normBuf = FloatBuffer(BT * d); hiddenBuf = FloatBuffer(BT * (c.dMLP ?? 1))
         valueMemo = [ValueMemo(buffer: FloatBuffer(rows.count * d)), ValueMemo(buffer: FloatBuffer(BT * d))]
         normMemo = [NormMemo(buffer: FloatBuffer(rows.count * d)), NormMemo(buffer: FloatBuffer(BT * d))]
@@ -445,7 +447,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         let positions = x == .q && rows.count != BT ? rows.map { $0 % T } : nil
                         let (norm, normalized) = normalizedInputSlot(for: input, layer: l, kind: x)
                         forEachRowPart(n) { part in
-                            let partPositions = positions.map { Array($0[part]) } ?? part.map { $0 % T }
+                            // Row positions matter for shortformer inputs and rotary q/k only.
+                            let partPositions = needsPositions ? positions.map { Array($0[part]) } ?? part.map { $0 % T } : nil
                             if !normalized {
                                 m.normalizeHeadInput(layer: l, kind: x, input + part.lowerBound * d, rows: part.count, stride: d, seqLen: T,
                                                      out: norm + part.lowerBound * d, positions: partPositions)

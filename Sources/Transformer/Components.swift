@@ -67,13 +67,13 @@ extension HookedTransformer {
     }
 
     /// Whether the norm at `site` exists (else it is the identity).
+    @inline(__always)
     public func hasNorm(_ site: NormSite) -> Bool {
-        let c = config
-        guard c.normalization != nil else { return false }
+        guard config.normalization != nil else { return false }
         switch site {
-        case .ln1, .ln2: return c.preNorms
-        case .postAttention: return c.postAttentionNorm
-        case .postMLP: return c.postMLPNorm
+        case .ln1, .ln2: return config.preNorms
+        case .postAttention: return config.postAttentionNorm
+        case .postMLP: return config.postMLPNorm
         case .final: return true
         }
     }
@@ -140,10 +140,11 @@ extension HookedTransformer {
     public func projectHead(layer l: Int, head h: Int, kind: QKV, normalized x: UnsafePointer<Float>, ldx: Int? = nil,
                             rows: Int, seqLen: Int, positions: [Int]? = nil,
                             out: UnsafeMutablePointer<Float>, ldOut: Int) {
-        let c = config, d = c.dModel, dh = c.dHead
+        let dh = config.dHead
         let a = weights.blocks[l].attn
         let src = kind == .q ? h : kvHead(h)
-        if c.qkNorm && kind != .v {
+        if config.qkNorm && kind != .v {
+            let c = config
             // The norm spans every head's projection: compute them all, normalise, keep ours.
             let heads = kind == .q ? c.nHeads : c.nKVHeads, width = heads * dh
             let all = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
@@ -155,11 +156,10 @@ extension HookedTransformer {
         } else {
             projectOne(a, kind, src, x, ldx: ldx, rows: rows, out: out, ldOut: ldOut)
         }
-        if kind != .v, let rot = c.rotary {
+        if kind != .v, let rot = config.rotary {
             let t = rotaryTables(positions: seqLen)
             rot.apply(out, rows: rows, ld: ldOut, cos: t.cos, sin: t.sin) { positions?[$0] ?? $0 % seqLen }
         }
-        _ = d
     }
 
     @inline(__always)

@@ -12,20 +12,27 @@ public struct Linear: @unchecked Sendable {
     public let pointer: UnsafePointer<Float>
     public let ld: Int
     public let transposed: Bool
-    let owner: WeightTensor
+    /// Keeps the storage (mapping or converted copy) alive.
+    let owner: AnyObject
 
     public init(_ t: WeightTensor, offset: Int = 0, ld: Int, transposed: Bool) {
-        pointer = t.pointer + offset; self.ld = ld; self.transposed = transposed; owner = t
+        pointer = t.pointer + offset; self.ld = ld; self.transposed = transposed; owner = t.owner
+    }
+
+    init(pointer: UnsafePointer<Float>, ld: Int, transposed: Bool, owner: AnyObject) {
+        self.pointer = pointer; self.ld = ld; self.transposed = transposed; self.owner = owner
     }
 
     /// The logical sub-matrix starting at logical row `r` (an input slice).
+    @inline(__always)
     public func rows(from r: Int) -> Linear {
-        Linear(owner, offset: pointer - owner.pointer + (transposed ? r : r * ld), ld: ld, transposed: transposed)
+        Linear(pointer: pointer + (transposed ? r : r * ld), ld: ld, transposed: transposed, owner: owner)
     }
 
     /// The logical sub-matrix starting at logical column `c` (an output slice).
+    @inline(__always)
     public func columns(from c: Int) -> Linear {
-        Linear(owner, offset: pointer - owner.pointer + (transposed ? c * ld : c), ld: ld, transposed: transposed)
+        Linear(pointer: pointer + (transposed ? c * ld : c), ld: ld, transposed: transposed, owner: owner)
     }
 
     /// `y[m, n] (row stride ldy) = x[m, k] (row stride ldx) · M[k, n] + beta·y`.
@@ -53,18 +60,19 @@ public struct HeadLinear: Sendable {
     public let base: Linear
     public let headStep: Int
     public init(_ base: Linear, headStep: Int) { self.base = base; self.headStep = headStep }
+    @inline(__always)
     public func head(_ h: Int) -> Linear {
-        Linear(base.owner, offset: base.pointer - base.owner.pointer + h * headStep, ld: base.ld, transposed: base.transposed)
+        Linear(pointer: base.pointer + h * headStep, ld: base.ld, transposed: base.transposed, owner: base.owner)
     }
 }
 
 /// Per-head slices of a bias vector: head h's `d_head` values start at `h · headStep`.
 public struct HeadVector: @unchecked Sendable {
-    public let tensor: WeightTensor
-    public let offset: Int
+    public let pointer: UnsafePointer<Float>
     public let headStep: Int
-    public init(_ t: WeightTensor, offset: Int = 0, headStep: Int) { tensor = t; self.offset = offset; self.headStep = headStep }
-    public func head(_ h: Int) -> UnsafePointer<Float> { tensor.pointer + offset + h * headStep }
+    let owner: AnyObject
+    public init(_ t: WeightTensor, offset: Int = 0, headStep: Int) { pointer = t.pointer + offset; self.headStep = headStep; owner = t.owner }
+    @inline(__always) public func head(_ h: Int) -> UnsafePointer<Float> { pointer + h * headStep }
 }
 
 /// A norm's weight (and LayerNorm bias); both nil for LNPre.
