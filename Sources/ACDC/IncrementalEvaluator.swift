@@ -145,16 +145,16 @@ public final class IncrementalEvaluator: GraphEvaluator {
 
     // Work buffers.
     private let attentionRules: [AttentionRule]
+    /// Layers with a post-attention norm, their result nodes, and the last of
+    /// them in the liveness order (where the layer's heads are coupled).
+    private let postNormLayer: [Bool]
+    private var layerResultNodes: [[Int]] = []
+    private var lastResultOfPostNormLayer: [Int: Int] = [:]
+    private let shareBuf: FloatBuffer
     private let needsPositions: Bool
     private let xBuf: FloatBuffer, normBuf: FloatBuffer, hiddenBuf: FloatBuffer, patternBuf: FloatBuffer
     private let zBuf: FloatBuffer, outNorm: FloatBuffer, logitsBuf: FloatBuffer
     private let sumBuf: DoubleBuffer
-
-    /// Whether this evaluator computes the model's graph semantics. A
-    /// post-attention norm (Gemma 2, OLMo 2) couples every head of a layer
-    /// through the shared norm scale, dead heads included, which breaks the
-    /// per-unit recomputation; such models use the literal evaluator.
-    public static func supports(_ c: ModelConfig) -> Bool { !c.postAttentionNorm }
 
     public init(setup: EvaluationSetup) {
         self.setup = setup
@@ -274,6 +274,16 @@ public final class IncrementalEvaluator: GraphEvaluator {
         hotSum = DoubleBuffer(BT * d); trialSum = DoubleBuffer(BT * d); sumBuf = DoubleBuffer(BT * d)
         trialHotX = FloatBuffer(BT * d)
         attentionRules = (0..<c.nLayers).map { c.attentionRule(layer: $0) }
+        let model = m, graph = g
+        let postNorm = (0..<c.nLayers).map { model.hasNorm(.postAttention($0)) }
+        postNormLayer = postNorm
+        shareBuf = FloatBuffer(postNorm.contains(true) ? BT * H * d : 1)
+        let resultNodes = (0..<c.nLayers).map { l in (0..<c.nHeads).map { graph.nodeIndex[.result(l, head: $0)]! } }
+        layerResultNodes = resultNodes
+        for l in 0..<c.nLayers where postNorm[l] {
+            let set = Set(resultNodes[l])
+            if let last = graph.order.last(where: { set.contains($0) }) { lastResultOfPostNormLayer[last] = l }
+        }
         needsPositions = c.rotary != nil || c.positionalEmbedding == .shortformer
         xBuf = FloatBuffer(BT * d); normBuf = FloatBuffer(BT * d); hiddenBuf = FloatBuffer(BT * (c.dMLP ?? 1))
         valueMemo = [ValueMemo(buffer: FloatBuffer(rows.count * d)), ValueMemo(buffer: FloatBuffer(BT * d))]
@@ -330,7 +340,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// memory is the committed state plus what one trial recomputes.
     private func shapeKey(_ u: Int) -> Int {
         switch units[u] {
-        case .head: return 1
+        case .head(let l, _): return postNormLayer[l] ? 3 : 1
         case .mlp: return 2
         case .output: return 0
         }
@@ -349,7 +359,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 scratch[u] = b
             } else {
                 switch units[u] {
-                case .head: scratch[u] = [FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * d)]
+                case .head(let l, _):
+                    scratch[u] = [FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * d)]
+                    if postNormLayer[l] { scratch[u].append(FloatBuffer(BT * d)) }   // raw output before the shared norm
                 case .mlp: scratch[u] = [FloatBuffer(BT * d)]
                 case .output: break
                 }
@@ -421,7 +433,15 @@ public final class IncrementalEvaluator: GraphEvaluator {
         computeLiveness(mask)
         var ctx = TrialContext(canonical: canonical)
         var metric = committedMetric
+        var pendingLayer = -1, layerDirty = false
         for (u, unit) in units.enumerated() {
+            if pendingLayer >= 0 {
+                if case .head(let l, _) = unit, l == pendingLayer {} else {
+                    if layerDirty { finishPostNormLayer(pendingLayer, &ctx) }
+                    pendingLayer = -1; layerDirty = false
+                }
+            }
+            if case .head(let l, _) = unit, postNormLayer[l] { pendingLayer = l }
             let sNode = unitNode[u]
             guard liveTrial[sNode] else { continue }
             // Recompute everything when the unit was not computed for the committed
@@ -477,12 +497,14 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 let sc = scratch[u]
                 attendRows(q: sc[0].pointer, k: sc[1].pointer, v: sc[2].pointer, queryRows: rows, seqLen: T, dHead: dh,
                            rule: attentionRules[l], z: zBuf.pointer, scores: patternBuf.pointer)
-                let z = zBuf.pointer, result = sc[3].pointer
+                // Post-norm layers keep the raw output apart; their shares follow in finishPostNormLayer.
+                let z = zBuf.pointer, result = sc[postNormLayer[l] ? 4 : 3].pointer
                 forEachRowPart(rows.count) { part in
                     m.headResult(layer: l, head: h, z: z + part.lowerBound * dh, ldz: dh, rows: part.count,
                                  out: result + part.lowerBound * d, ldOut: d)
                 }
                 markChanged(u, &ctx)
+                if postNormLayer[l] { layerDirty = true }
             case .mlp(let l):
                 let rNode = g.nodeIndex[.mlpIn(l)]!
                 var t0 = Profile.now()
@@ -544,6 +566,46 @@ public final class IncrementalEvaluator: GraphEvaluator {
             }
             liveTrial[n] = live
             needAllTrial[n] = all
+            if let l = lastResultOfPostNormLayer[n] { coupleLayer(l) }
+        }
+    }
+
+    /// A post-attention norm (Gemma 2, OLMo 2) scales every head of a layer by
+    /// one norm of their summed raw outputs, so each head's sender value
+    /// depends on all heads of its layer, dead ones included: if any head of
+    /// the layer is live, all are, on the union of their rows.
+    private func coupleLayer(_ l: Int) {
+        let nodes = layerResultNodes[l]
+        guard nodes.contains(where: { liveTrial[$0] }) else { return }
+        let all = nodes.contains { needAllTrial[$0] }
+        for n in nodes { liveTrial[n] = true; needAllTrial[n] = all }
+    }
+
+    /// After the heads of post-norm layer `l`: when any of them was
+    /// recomputed, their shares `r_h·gain/rms(Σ r)` are recomputed for every
+    /// head (the model's own `shareAttentionNorm` on the raw outputs) and all
+    /// of them count as changed.
+    private func finishPostNormLayer(_ l: Int, _ ctx: inout TrialContext) {
+        let heads = (0..<H).map { l * (H + (m.config.hasMLP ? 1 : 0)) + $0 }
+        let node0 = unitNode[heads[0]]
+        guard liveTrial[node0] else { return }
+        let rows = needAllTrial[node0] ? BT : metricRows.count
+        for u in heads where !senderChanged[unitNode[u]] {
+            // Not recomputed: its inputs and raw output are the committed ones.
+            let sc = scratchBuffers(u), cm = committed[u]
+            for i in 0..<3 { sc[i].pointer.update(from: cm[i].pointer, count: (i == 0 ? rows : BT) * dh) }
+            sc[4].pointer.update(from: cm[4].pointer, count: rows * d)
+        }
+        let gathered = shareBuf.pointer
+        for (h, u) in heads.enumerated() {
+            let raw = scratch[u][4].pointer
+            for r in 0..<rows { (gathered + (r * H + h) * d).update(from: raw + r * d, count: d) }
+        }
+        m.shareAttentionNorm(layer: l, results: gathered, rows: rows)
+        for (h, u) in heads.enumerated() {
+            let out = scratch[u][3].pointer
+            for r in 0..<rows { (out + r * d).update(from: gathered + (r * H + h) * d, count: d) }
+            if !senderChanged[unitNode[u]] { markChanged(u, &ctx) }
         }
     }
 

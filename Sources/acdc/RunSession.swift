@@ -12,9 +12,7 @@ enum RunSession {
         let model: HookedTransformer
         do { model = try HookedTransformer.load(directory: experiment.modelPath) } catch let e as ModelError { throw ACDCError(e.message) }
         let setup = try EvaluationSetup(model: model, experiment: experiment, metric: options.metric, zeroAblation: options.zeroAblation)
-        // Models the fast evaluator does not cover (post-attention norms) run on the literal one.
-        let fast = kind == .fast && IncrementalEvaluator.supports(model.config)
-        let evaluator: GraphEvaluator = fast ? IncrementalEvaluator(setup: setup) : ReferenceEvaluator(setup: setup)
+        let evaluator: GraphEvaluator = kind == .fast ? IncrementalEvaluator(setup: setup) : ReferenceEvaluator(setup: setup)
         return try ACDCRun(evaluator: evaluator, options: options, resumeFrom: state)
     }
 }
