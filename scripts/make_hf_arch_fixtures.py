@@ -6,13 +6,17 @@ the Swift parity tests. The format is described in Tests/Fixtures/hf-arch/README
 
 Offline tooling only: neither the `acdc` binary nor the Swift tests run Python.
 
-Setup (CPU-only torch; the default PyPI torch wheel drags in CUDA packages):
+Setup (CPU is enough; torch 2.13 + transformers 5.24 or later):
     python3 -m venv .venv
-    .venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu   # or a local +cpu wheel
-    .venv/bin/pip install numpy safetensors transformers
-    # (from PyPI alone: `pip install torch --no-deps` plus
-    #  filelock sympy networkx jinja2 fsspec typing-extensions; CPU code needs no nvidia-* wheels)
-Run from the repository root (about a minute on one core):
+    .venv/bin/pip install torch numpy safetensors transformers
+  Where pip is configured with a local CPU-only wheel (find-links holding
+  torch-2.13.0+cpu, as on the project's machines) that wheel is taken and no
+  CUDA package is installed. From PyPI alone, the Linux x86_64 torch wheel is the
+  CUDA build and pulls in nvidia-* wheels (cuBLAS, cuDNN, NCCL, ...; several GB);
+  it runs on CPU, but it does not import without them (`pip install torch
+  --no-deps` fails at `import torch` with "libcublasLt.so.* not found"), so
+  either let pip install them or point pip at a CPU-only wheel.
+Run from the repository root (about 30 seconds on one core):
     .venv/bin/python scripts/make_hf_arch_fixtures.py            # all cases
     .venv/bin/python scripts/make_hf_arch_fixtures.py llama gemma2   # some cases
 Generated with torch 2.13.0+cpu, transformers 5.24.0, safetensors 0.8.0, Python 3.11.
@@ -24,12 +28,13 @@ versions.
 How each case is made:
   1. Build the model from its config (eager attention, float32) and overwrite
      every parameter with seeded random values scaled so that logits reach
-     magnitudes ~5-25 and attention is far from uniform (norm weights around 1,
+     magnitudes ~13-23 and attention is far from uniform (norm weights around 1,
      non-zero biases, so swapped weight/bias or a missing bias shows).
   2. Cast to the stored dtype (float32, bfloat16 or float16) and save_pretrained.
      Some cases then rewrite config.json into the older key spelling that
      published checkpoints use (rope_theta / rope_scaling at top level,
-     rotary_pct / rotary_emb_base, no layer_types); meta.json says which.
+     torch_dtype, rotary_pct / rotary_emb_base, no layer_types); meta.json says
+     which. The reload in step 4 shows transformers reads them identically.
   3. The expectation comes from a fresh float32 model whose parameters are the
      stored tensors upcast to float32 (rotary tables are computed in float32, not
      round-tripped through the stored dtype). Forward hooks on each decoder layer
@@ -38,10 +43,15 @@ How each case is made:
   4. Verification: the directory is reloaded with from_pretrained(dtype=float32)
      and the forward recomputed; the max abs differences go into meta.json and
      the script fails if they exceed 1e-6.
-  5. Sensitivity: for each feature, the same weights are run with the feature
-     switched off (e.g. no soft-cap, full instead of sliding attention); the max
-     abs logit change goes into meta.json to show the case would catch an
-     implementation that ignored the feature.
+  5. Independent check: a plain re-implementation of every architecture below
+     reads only the case directory and recomputes every tensor in float64 and in
+     float32; the differences go into meta.json (at most 1.4e-5) and the script
+     fails above 5e-5.
+  6. Sensitivity: for each feature, the same weights are run with the feature
+     switched off (e.g. no soft-cap, full instead of sliding attention), and the
+     independent implementation makes typical slips on purpose (rotary pairing,
+     GQA head mapping, window off by one, ...); the max abs logit changes go into
+     meta.json to show the case would catch an implementation that got them wrong.
 """
 import copy
 import hashlib
