@@ -89,6 +89,32 @@ def llama3_rope(theta):
             "high_freq_factor": 4.0, "original_max_position_embeddings": 32}
 
 
+def pythia_buffers(config):
+    """The non-parameter tensors Pythia checkpoints carry per layer (written by the
+    transformers 4 of their day): the causal-mask buffer `attention.bias` (bool
+    [1, 1, P, P]), the scalar `attention.masked_bias` and `attention.rotary_emb.inv_freq`.
+    A loader must ignore them, including the bool dtype and the 0-d shape."""
+    p = config.max_position_embeddings
+    rot = int(config.hidden_size // config.num_attention_heads * config.rope_parameters["partial_rotary_factor"])
+    theta = config.rope_parameters["rope_theta"]
+    inv = 1.0 / theta ** (torch.arange(0, rot, 2, dtype=torch.float32) / rot)
+    out = {}
+    for l in range(config.num_hidden_layers):
+        a = f"gpt_neox.layers.{l}.attention."
+        out[a + "bias"] = torch.tril(torch.ones(p, p, dtype=torch.bool)).view(1, 1, p, p)
+        out[a + "masked_bias"] = torch.tensor(-1e9)
+        out[a + "rotary_emb.inv_freq"] = inv.clone()
+    return out
+
+
+def llama_inv_freq_buffers(config):
+    """Older Llama checkpoints carry `self_attn.rotary_emb.inv_freq` per layer."""
+    hd = config.head_dim
+    inv = 1.0 / config.rope_parameters["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd)
+    return {f"model.layers.{l}.self_attn.rotary_emb.inv_freq": inv.clone()
+            for l in range(config.num_hidden_layers)}
+
+
 CASES = {
     "gpt2": dict(
         model_type="gpt2",
@@ -108,14 +134,16 @@ CASES = {
                     num_key_value_heads=2, head_dim=24, vocab_size=300, max_position_embeddings=256,
                     rms_norm_eps=1e-5, hidden_act="silu", tie_word_embeddings=False,
                     rope_parameters=llama3_rope(500.0), bos_token_id=1, eos_token_id=2),
-        dtype="float32", style="legacy",
+        dtype="float32", style="legacy", extra_tensors=llama_inv_freq_buffers,
         scales=dict(embed=0.5, linear=0.14, out=0.1, norm=0.25, lm_head=0.5),
         features=["grouped-query attention (4 query heads, 2 kv heads)",
                   "explicit head_dim 24 != hidden/heads 16", "untied lm_head",
                   "rope_theta 500 (non-default)",
                   "rope_scaling llama3 (factor 8, low 1, high 4, original_max_position_embeddings 32): "
                   "frequencies in all three bands (kept, smoothed, divided)",
-                  "RMSNorm", "SiLU gated MLP"],
+                  "RMSNorm", "SiLU gated MLP",
+                  "extra per-layer self_attn.rotary_emb.inv_freq tensors (as older Llama checkpoints "
+                  "carry; unscaled), to be ignored"],
         off={"rope_scaling llama3 (plain rope, same theta)": lambda c: setattr(
                  c, "rope_parameters", {"rope_type": "default", "rope_theta": 500.0}),
              "rope_theta (10000 instead, same scaling)": lambda c: c.rope_parameters.update(
@@ -173,14 +201,17 @@ CASES = {
     "gpt_neox": dict(
         model_type="gpt_neox",
         config=dict(hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
-                    vocab_size=280, max_position_embeddings=256, layer_norm_eps=1e-5, hidden_act="gelu",
+                    vocab_size=280, max_position_embeddings=64, layer_norm_eps=1e-5, hidden_act="gelu",
                     use_parallel_residual=True, tie_word_embeddings=False, attention_bias=True,
                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
                                      "partial_rotary_factor": 0.25},
                     hidden_dropout=0.0, attention_dropout=0.0, bos_token_id=0, eos_token_id=0),
-        dtype="float32", style="legacy",
+        dtype="float32", style="legacy", extra_tensors=pythia_buffers,
         scales=dict(embed=0.5, linear=0.15, bias=0.1, norm=0.25, lm_head=0.4),
-        features=["Pythia config keys: rotary_pct 0.25 and integer rotary_emb_base, no rope_parameters, "
+        features=["extra non-weight tensors as in Pythia checkpoints, to be ignored: per layer "
+                  "attention.bias (bool [1,1,64,64]), attention.masked_bias (0-d float32), "
+                  "attention.rotary_emb.inv_freq",
+                  "Pythia config keys: rotary_pct 0.25 and integer rotary_emb_base, no rope_parameters, "
                   "no attention_bias key (default true: all four projections have biases)",
                   "partial rotary: first 4 of 16 dims per head, rotate-half pairing within those",
                   "parallel residual: x + attn(ln1(x)) + mlp(ln2(x))",
@@ -278,7 +309,7 @@ CASES = {
                   "before rotary", "no pre-norms: post_attention_layernorm and post_feedforward_layernorm "
                   "applied to the sublayer output before the residual add",
                   "GQA 4/2", "untied lm_head", "rope_theta 5e5"],
-        off={"q/k norms": "unit_qk_norm"},
+        off={"q/k norm gains (set to 1)": "unit_qk_norm"},
     ),
 }
 
@@ -728,8 +759,14 @@ def make_case(name, spec):
             os.remove(os.path.join(d, f))
     if spec["style"] == "legacy":
         legacy_config(os.path.join(d, "config.json"), spec)
+    extra = spec["extra_tensors"](config) if "extra_tensors" in spec else {}
+    if extra:
+        path = os.path.join(d, "model.safetensors")
+        tensors = load_file(path)
+        tensors.update(extra)
+        save_file(tensors, path, metadata={"format": "pt"})
 
-    stored = stored_tensors(d)
+    stored = {k: v for k, v in stored_tensors(d).items() if k not in extra}
     files = sorted(f for f in os.listdir(d) if f.endswith(".safetensors"))
     if spec.get("shards"):
         assert os.path.exists(os.path.join(d, "model.safetensors.index.json")) and len(files) >= 2, files
@@ -795,6 +832,8 @@ def make_case(name, spec):
         "config_style": {"as_saved": "as save_pretrained writes it (transformers 5 keys)",
                          "legacy": "rewritten to the key spelling of published checkpoints"}[spec["style"]],
         "weight_files": files,
+        "extra_tensors_to_ignore": {k: [str(v.dtype).replace("torch.", ""), list(v.shape)]
+                                    for k, v in sorted(extra.items())},
         "tokens_shape": [BATCH, SEQ],
         "vocab_size": config.vocab_size,
         "d_model": expected["blocks.0.hook_resid_post"].shape[-1],
