@@ -107,6 +107,13 @@ def pythia_buffers(config):
     return out
 
 
+def gpt2_mask_buffers(config):
+    """openai-community/gpt2's model.safetensors holds each layer's causal-mask buffer
+    `h.N.attn.bias` (float [1, 1, n_positions, n_positions], lower triangle of ones)."""
+    p = config.n_positions
+    return {f"h.{l}.attn.bias": torch.tril(torch.ones(p, p)).view(1, 1, p, p) for l in range(config.n_layer)}
+
+
 def llama_inv_freq_buffers(config):
     """Older Llama checkpoints carry `self_attn.rotary_emb.inv_freq` per layer."""
     hd = config.head_dim
@@ -126,6 +133,22 @@ CASES = {
         scales=dict(embed=0.5, pos=0.3, linear=0.15, bias=0.1, norm=0.25),
         features=["learned position embeddings", "LayerNorm with bias", "Conv1D weights [in, out]",
                   "fused c_attn (q|k|v columns)", "gelu_new MLP", "tied unembedding (no lm_head tensor)"],
+        off={},
+    ),
+    "gpt2-hub-layout": dict(
+        model_type="gpt2",
+        config=dict(n_layer=2, n_embd=48, n_head=6, n_inner=None, n_positions=32, vocab_size=257,
+                    activation_function="gelu_new", layer_norm_epsilon=1e-5,
+                    resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, tie_word_embeddings=True,
+                    bos_token_id=256, eos_token_id=256),
+        dtype="float32", style="legacy", strip_prefix="transformer.", extra_tensors=gpt2_mask_buffers,
+        legacy_extra={"n_ctx": 32}, legacy_drop=("n_inner",),
+        scales=dict(embed=0.5, pos=0.3, linear=0.2, out=0.12, bias=0.1, norm=0.25),
+        features=["tensor names WITHOUT the 'transformer.' prefix (h.0.attn.c_attn.weight, wte.weight), "
+                  "as openai-community/gpt2 stores them",
+                  "extra h.N.attn.bias causal-mask tensors (F32 [1,1,32,32]), to be ignored",
+                  "no n_inner key: MLP width 4 * n_embd = 192", "d_model 48, 6 heads of 8 dims",
+                  "n_ctx key, torch_dtype"],
         off={},
     ),
     "llama": dict(
@@ -596,9 +619,10 @@ def independent_forward(d, tokens, dtype=torch.float64, mistake=None):
 
     if mt == "gpt2":
         d_model, H, eps = c["n_embd"], c["n_head"], c["layer_norm_epsilon"]
-        x = W["transformer.wte.weight"][tokens] + W["transformer.wpe.weight"][:T][None]
+        pre = "transformer." if "transformer.wte.weight" in W else ""    # the hub's gpt2 has none
+        x = W[pre + "wte.weight"][tokens] + W[pre + "wpe.weight"][:T][None]
         for l in range(c["n_layer"]):
-            p = f"transformer.h.{l}."
+            p = f"{pre}h.{l}."
             h = _ln(x, W[p + "ln_1.weight"], W[p + "ln_1.bias"], eps)
             qkv = h @ W[p + "attn.c_attn.weight"] + W[p + "attn.c_attn.bias"]     # Conv1D: [in, out]
             q, k, v = (heads(t, H) for t in qkv.split(d_model, -1))
@@ -608,8 +632,8 @@ def independent_forward(d, tokens, dtype=torch.float64, mistake=None):
             m = _act(c["activation_function"])(h @ W[p + "mlp.c_fc.weight"] + W[p + "mlp.c_fc.bias"])
             x = x + m @ W[p + "mlp.c_proj.weight"] + W[p + "mlp.c_proj.bias"]
             resid[l] = x
-        x = _ln(x, W["transformer.ln_f.weight"], W["transformer.ln_f.bias"], eps)
-        logits = x @ W.get("lm_head.weight", W["transformer.wte.weight"]).T
+        x = _ln(x, W[pre + "ln_f.weight"], W[pre + "ln_f.bias"], eps)
+        logits = x @ W.get("lm_head.weight", W[pre + "wte.weight"]).T
 
     elif mt == "gpt_neox":
         d_model, H, eps = c["hidden_size"], c["num_attention_heads"], c["layer_norm_eps"]
@@ -760,9 +784,12 @@ def make_case(name, spec):
     if spec["style"] == "legacy":
         legacy_config(os.path.join(d, "config.json"), spec)
     extra = spec["extra_tensors"](config) if "extra_tensors" in spec else {}
-    if extra:
+    strip = spec.get("strip_prefix")
+    if extra or strip:
         path = os.path.join(d, "model.safetensors")
         tensors = load_file(path)
+        if strip:
+            tensors = {(k[len(strip):] if k.startswith(strip) else k): v for k, v in tensors.items()}
         tensors.update(extra)
         save_file(tensors, path, metadata={"format": "pt"})
 
