@@ -138,7 +138,15 @@ struct ForwardPass {
     /// where head h's input row r starts at `x + r·ldx + h·headStride`.
     func project(layer l: Int, kind: QKV, x: UnsafePointer<Float>, ldx: Int, headStride: Int,
                  out: UnsafeMutableBufferPointer<Float>) {
+        let group = c.queriesPerKVHead
         for h in 0..<H {
+            if headStride == 0 && kind != .q && h % group != 0 {
+                // Grouped-query attention on a shared input: the query heads of a
+                // group read the same key/value head, so copy the group's first.
+                let first = h - h % group
+                for r in 0..<BT { (out.base + r * hd + h * dh).update(from: out.base + r * hd + first * dh, count: dh) }
+                continue
+            }
             model.projectHead(layer: l, head: h, kind: kind, normalized: x + h * headStride, ldx: ldx, rows: BT, seqLen: T,
                               out: out.base + h * dh, ldOut: hd)
         }
