@@ -13,6 +13,6 @@ struct ACDCCommand: ParsableCommand {
         MIB graph JSON (`acdc export`), any circuit can be scored (`acdc eval`), and \
         `acdc sweep` runs many thresholds with ROC/AUC against a canonical circuit.
         """,
-        subcommands: [RunCommand.self, ResumeCommand.self, ShowCommand.self, ExportCommand.self, EvalCommand.self,
+        subcommands: [RunCommand.self, ResumeCommand.self, ShowCommand.self, ExportCommand.self, EvalCommand.self, ForwardCommand.self,
                       SweepCommand.self, TaskCommand.self])
 }
