@@ -33,9 +33,8 @@ struct ForwardCommand: ParsableCommand {
 
     mutating func run() throws {
         let m = try HookedTransformer.load(directory: model)
-        guard let data = FileManager.default.contents(atPath: tokens) else {
-            throw ModelError("\(tokens): cannot read token file (missing?)")
-        }
+        // An input file like any other: a FIFO or device is refused, not waited on.
+        let data = try InputFile.read(tokens, what: "token file", maxBytes: 1 << 30)
         guard let parsed = try? JSONValue.parse(Array(data)), let rows = parsed.array else {
             throw ModelError("\(tokens): not a JSON array of token rows")
         }

@@ -86,5 +86,12 @@ final class ArchitectureCommandTests: XCTestCase {
         ACDCProcess.assertRefused(try ACDCProcess.run(["forward", "--model", dir, "--tokens", tokens, "--output", scratch.file("o.st"),
                                                        "--hooks", "blocks.9.hook_resid_post"]),
                                   mentioning: ["blocks.9.hook_resid_post"])
+        // A FIFO as the token file is refused at once (issue 15 §1), not waited on.
+        let fifo = scratch.file("tokens.fifo")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let start = Date()
+        ACDCProcess.assertRefused(try ACDCProcess.run(["forward", "--model", dir, "--tokens", fifo, "--output", scratch.file("o.st")]),
+                                  mentioning: [fifo, "FIFO"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
     }
 }
