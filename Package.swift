@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Kernels"]),
         .target(name: "Tokenizer"),
         .target(name: "ACDC", dependencies: ["Transformer", "Kernels"]),
-        .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC"], exclude: ["SCHEMA.md"]),
+        .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC", "Transformer"], exclude: ["SCHEMA.md"]),
         .target(name: "Tasks", dependencies: ["ACDC", "Tokenizer", "Transformer"]),
         .target(name: "Circuits", dependencies: ["ACDC", "Checkpoint", "Transformer"]),
         .executableTarget(name: "acdc", dependencies: [

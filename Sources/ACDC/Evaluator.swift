@@ -57,7 +57,7 @@ public final class EvaluationSetup: @unchecked Sendable {
         // partitions (Kernels.Parallel), so results never depend on the core count.
         BLASThreads.set(1)
         var pass = CorruptedPass(config: c, zeroAblation: zeroAblation, usePosEmbed: experiment.usePosEmbed,
-                                 posPermutation: experiment.corruptedPosPermutation, posTable: model.weights.wPos.array)
+                                 posPermutation: experiment.corruptedPosPermutation, posTable: model.weights.wPos?.array ?? [])
         // Only the metric positions are unembedded (here and in every evaluator).
         let positions = spec.positions(seqLen: experiment.clean.seqLen)
         let rows = EvaluationSetup.metricRows(rows: experiment.clean.rows, seqLen: experiment.clean.seqLen, positions: positions)

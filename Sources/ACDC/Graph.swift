@@ -117,13 +117,18 @@ public struct ComputationalGraph: Sendable {
         let output = add(.output(layer: L - 1))
         var downstream = [output]
         for l in stride(from: L - 1, through: 0, by: -1) {
+            // The MLP's input receives from every earlier unit; in a sequential
+            // block that includes this layer's heads, in a parallel
+            // (GPT-NeoX) block it does not: attention and MLP read the same input.
+            var mlpInput: [Int] = []
             if c.hasMLP {
                 let out = add(.mlpOut(l))
                 for r in downstream { connect(out, r, .addition) }
                 let inp = add(.mlpIn(l))
                 connect(inp, out, .placeholder)
-                downstream.append(inp)
+                mlpInput = [inp]
             }
+            if !c.parallelResidual { downstream += mlpInput }
             var new: [Int] = []
             for h in stride(from: H - 1, through: 0, by: -1) {
                 let res = add(.result(l, head: h))
@@ -137,6 +142,7 @@ public struct ComputationalGraph: Sendable {
                 }
             }
             downstream += new
+            if c.parallelResidual { downstream += mlpInput }
         }
         let embeds: [NodeKind] = usePosEmbed ? [.tokenEmbed, .posEmbed] : [.residPre]
         for e in embeds {

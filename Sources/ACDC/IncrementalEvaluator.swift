@@ -144,7 +144,14 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private var normMemo: [NormMemo]
 
     // Work buffers.
-    private let attnScale: Float
+    private let attentionRules: [AttentionRule]
+    /// Layers with a post-attention norm, their result nodes, and the last of
+    /// them in the liveness order (where the layer's heads are coupled).
+    private let postNormLayer: [Bool]
+    private var layerResultNodes: [[Int]] = []
+    private var lastResultOfPostNormLayer: [Int: Int] = [:]
+    private let shareBuf: FloatBuffer
+    private let needsPositions: Bool
     private let xBuf: FloatBuffer, normBuf: FloatBuffer, hiddenBuf: FloatBuffer, patternBuf: FloatBuffer
     private let zBuf: FloatBuffer, outNorm: FloatBuffer, logitsBuf: FloatBuffer
     private let sumBuf: DoubleBuffer
@@ -193,14 +200,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
             switch kind {
             case .tokenEmbed: m.embedTokens(clean, into: buf.pointer)
             case .posEmbed: m.positionalEmbedding(rows: B, seqLen: T, into: buf.pointer)
-            default:
-                // blocks.0.hook_resid_pre: token embedding, plus positions for standard models (as `forward`).
-                m.embedTokens(clean, into: buf.pointer)
-                if c.positionalEmbedding == .standard {
-                    let pos = FloatBuffer(BT * d)
-                    m.positionalEmbedding(rows: B, seqLen: T, into: pos.pointer)
-                    addInPlace(buf.pointer, pos.pointer, count: BT * d)
-                }
+            default: m.embedding(clean, into: buf.pointer)   // blocks.0.hook_resid_pre, as `forward` builds it
             }
             cleanSender[n] = buf
         }
@@ -273,7 +273,18 @@ public final class IncrementalEvaluator: GraphEvaluator {
         trialStamp = Array(repeating: 0, count: g.nodes.count)
         hotSum = DoubleBuffer(BT * d); trialSum = DoubleBuffer(BT * d); sumBuf = DoubleBuffer(BT * d)
         trialHotX = FloatBuffer(BT * d)
-        attnScale = c.useAttnScale ? 1 / Float(c.dHead).squareRoot() : 1
+        attentionRules = (0..<c.nLayers).map { c.attentionRule(layer: $0) }
+        let model = m, graph = g
+        let postNorm = (0..<c.nLayers).map { model.hasNorm(.postAttention($0)) }
+        postNormLayer = postNorm
+        shareBuf = FloatBuffer(postNorm.contains(true) ? BT * H * d : 1)
+        let resultNodes = (0..<c.nLayers).map { l in (0..<c.nHeads).map { graph.nodeIndex[.result(l, head: $0)]! } }
+        layerResultNodes = resultNodes
+        for l in 0..<c.nLayers where postNorm[l] {
+            let set = Set(resultNodes[l])
+            if let last = graph.order.last(where: { set.contains($0) }) { lastResultOfPostNormLayer[last] = l }
+        }
+        needsPositions = c.rotary != nil || c.positionalEmbedding == .shortformer
         xBuf = FloatBuffer(BT * d); normBuf = FloatBuffer(BT * d); hiddenBuf = FloatBuffer(BT * (c.dMLP ?? 1))
         valueMemo = [ValueMemo(buffer: FloatBuffer(rows.count * d)), ValueMemo(buffer: FloatBuffer(BT * d))]
         normMemo = [NormMemo(buffer: FloatBuffer(rows.count * d)), NormMemo(buffer: FloatBuffer(BT * d))]
@@ -329,7 +340,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// memory is the committed state plus what one trial recomputes.
     private func shapeKey(_ u: Int) -> Int {
         switch units[u] {
-        case .head: return 1
+        case .head(let l, _): return postNormLayer[l] ? 3 : 1
         case .mlp: return 2
         case .output: return 0
         }
@@ -348,7 +359,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 scratch[u] = b
             } else {
                 switch units[u] {
-                case .head: scratch[u] = [FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * d)]
+                case .head(let l, _):
+                    scratch[u] = [FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * dh), FloatBuffer(BT * d)]
+                    if postNormLayer[l] { scratch[u].append(FloatBuffer(BT * d)) }   // raw output before the shared norm
                 case .mlp: scratch[u] = [FloatBuffer(BT * d)]
                 case .output: break
                 }
@@ -420,7 +433,15 @@ public final class IncrementalEvaluator: GraphEvaluator {
         computeLiveness(mask)
         var ctx = TrialContext(canonical: canonical)
         var metric = committedMetric
+        var pendingLayer = -1, layerDirty = false
         for (u, unit) in units.enumerated() {
+            if pendingLayer >= 0 {
+                if case .head(let l, _) = unit, l == pendingLayer {} else {
+                    if layerDirty { finishPostNormLayer(pendingLayer, &ctx) }
+                    pendingLayer = -1; layerDirty = false
+                }
+            }
+            if case .head(let l, _) = unit, postNormLayer[l] { pendingLayer = l }
             let sNode = unitNode[u]
             guard liveTrial[sNode] else { continue }
             // Recompute everything when the unit was not computed for the committed
@@ -446,13 +467,14 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         let positions = x == .q && rows.count != BT ? rows.map { $0 % T } : nil
                         let (norm, normalized) = normalizedInputSlot(for: input, layer: l, kind: x)
                         forEachRowPart(n) { part in
+                            // Row positions matter for shortformer inputs and rotary q/k only.
+                            let partPositions = needsPositions ? positions.map { Array($0[part]) } ?? part.map { $0 % T } : nil
                             if !normalized {
                                 m.normalizeHeadInput(layer: l, kind: x, input + part.lowerBound * d, rows: part.count, stride: d, seqLen: T,
-                                                     out: norm + part.lowerBound * d, positions: positions.map { Array($0[part]) }
-                                                         ?? part.map { $0 % T })
+                                                     out: norm + part.lowerBound * d, positions: partPositions)
                             }
                             m.projectHead(layer: l, head: h, kind: x, normalized: norm + part.lowerBound * d, rows: part.count,
-                                          out: out + part.lowerBound * dh, ldOut: dh)
+                                          seqLen: T, positions: partPositions, out: out + part.lowerBound * dh, ldOut: dh)
                         }
                     } else {
                         guard newlyLive || directDirty[nodes.qkv[i]] else { continue }
@@ -474,13 +496,15 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 defer { profile.add(\.heads, &t0); profile.headUnits += 1 }
                 let sc = scratch[u]
                 attendRows(q: sc[0].pointer, k: sc[1].pointer, v: sc[2].pointer, queryRows: rows, seqLen: T, dHead: dh,
-                           causal: m.config.causal, scale: attnScale, z: zBuf.pointer, scores: patternBuf.pointer)
-                let z = zBuf.pointer, result = sc[3].pointer
+                           rule: attentionRules[l], z: zBuf.pointer, scores: patternBuf.pointer)
+                // Post-norm layers keep the raw output apart; their shares follow in finishPostNormLayer.
+                let z = zBuf.pointer, result = sc[postNormLayer[l] ? 4 : 3].pointer
                 forEachRowPart(rows.count) { part in
                     m.headResult(layer: l, head: h, z: z + part.lowerBound * dh, ldz: dh, rows: part.count,
                                  out: result + part.lowerBound * d, ldOut: d)
                 }
                 markChanged(u, &ctx)
+                if postNormLayer[l] { layerDirty = true }
             case .mlp(let l):
                 let rNode = g.nodeIndex[.mlpIn(l)]!
                 var t0 = Profile.now()
@@ -542,6 +566,46 @@ public final class IncrementalEvaluator: GraphEvaluator {
             }
             liveTrial[n] = live
             needAllTrial[n] = all
+            if let l = lastResultOfPostNormLayer[n] { coupleLayer(l) }
+        }
+    }
+
+    /// A post-attention norm (Gemma 2, OLMo 2) scales every head of a layer by
+    /// one norm of their summed raw outputs, so each head's sender value
+    /// depends on all heads of its layer, dead ones included: if any head of
+    /// the layer is live, all are, on the union of their rows.
+    private func coupleLayer(_ l: Int) {
+        let nodes = layerResultNodes[l]
+        guard nodes.contains(where: { liveTrial[$0] }) else { return }
+        let all = nodes.contains { needAllTrial[$0] }
+        for n in nodes { liveTrial[n] = true; needAllTrial[n] = all }
+    }
+
+    /// After the heads of post-norm layer `l`: when any of them was
+    /// recomputed, their shares `r_h·gain/rms(Σ r)` are recomputed for every
+    /// head (the model's own `shareAttentionNorm` on the raw outputs) and all
+    /// of them count as changed.
+    private func finishPostNormLayer(_ l: Int, _ ctx: inout TrialContext) {
+        let heads = (0..<H).map { l * (H + (m.config.hasMLP ? 1 : 0)) + $0 }
+        let node0 = unitNode[heads[0]]
+        guard liveTrial[node0] else { return }
+        let rows = needAllTrial[node0] ? BT : metricRows.count
+        for u in heads where !senderChanged[unitNode[u]] {
+            // Not recomputed: its inputs and raw output are the committed ones.
+            let sc = scratchBuffers(u), cm = committed[u]
+            for i in 0..<3 { sc[i].pointer.update(from: cm[i].pointer, count: (i == 0 ? rows : BT) * dh) }
+            sc[4].pointer.update(from: cm[4].pointer, count: rows * d)
+        }
+        let gathered = shareBuf.pointer
+        for (h, u) in heads.enumerated() {
+            let raw = scratch[u][4].pointer
+            for r in 0..<rows { (gathered + (r * H + h) * d).update(from: raw + r * d, count: d) }
+        }
+        m.shareAttentionNorm(layer: l, results: gathered, rows: rows)
+        for (h, u) in heads.enumerated() {
+            let out = scratch[u][3].pointer
+            for r in 0..<rows { (out + r * d).update(from: gathered + (r * H + h) * d, count: d) }
+            if !senderChanged[unitNode[u]] { markChanged(u, &ctx) }
         }
     }
 
@@ -717,12 +781,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// a large vocabulary is split into two fixed column halves that run concurrently.
     private func unembed(_ x: UnsafePointer<Float>) {
         let rows = metricRows.count, c = m.config
-        if c.normalization != nil {
-            layerNorm(x, rows: rows, width: d, weight: m.weights.lnFinal?.w.pointer, bias: m.weights.lnFinal?.b.pointer,
-                      eps: c.eps, output: outNorm.pointer)
-        } else {
-            outNorm.pointer.update(from: x, count: rows * d)
-        }
+        m.normalize(.final, x, rows: rows, into: outNorm.pointer)
         let parts = c.dVocabOut >= 4096 ? Parallel.maxParts : 1
         let columns = Parallel.split(c.dVocabOut, parts: parts, multiple: 64)
         let norm = UnsafePointer(outNorm.pointer), logits = logitsBuf.pointer

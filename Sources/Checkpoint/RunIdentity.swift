@@ -1,5 +1,6 @@
 import ACDC
 import Foundation
+import Transformer
 
 /// What a run was computed from, as stored in its checkpoint: the experiment
 /// and the model, each by path (for people) and fingerprint (for the resume
@@ -21,15 +22,22 @@ public struct RunIdentity: Equatable, Sendable {
         self.modelPath = modelPath; self.modelHash = modelHash
     }
 
-    /// Files whose content defines a model directory, in hashing order.
-    public static let modelFiles = ["config.json", "model.safetensors"]
+    /// Files whose content defines a model directory, in hashing order: the
+    /// config, then `model.safetensors` (or a sharded model's index and shards).
+    public static func modelFiles(directory: String) throws -> [String] {
+        let weights: [String]
+        do { weights = try HookedTransformer.weightFiles(directory: directory) } catch let e as ModelError {
+            throw CheckpointError(e.message)
+        }
+        return ["config.json"] + weights
+    }
 
     /// Fingerprint of a model directory: its config and its weights, each
     /// hashed by content and combined with their names, so that renaming or
     /// swapping files also changes the identity.
     public static func modelFingerprint(directory: String) throws -> String {
         var parts: [String] = []
-        for name in modelFiles {
+        for name in try modelFiles(directory: directory) {
             let path = (directory as NSString).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CheckpointError(path: path, "missing model file (cannot fingerprint the model)")

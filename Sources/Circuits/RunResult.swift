@@ -106,8 +106,7 @@ public struct RunResult {
 
     /// The run's model configuration (`config.json` only; no weights are read).
     public func modelConfig() throws -> ModelConfig {
-        let configPath = (modelPath as NSString).appendingPathComponent("config.json")
-        do { return try ModelConfig.load(file: configPath) } catch let e as ModelError {
+        do { return try HookedTransformer.config(directory: modelPath) } catch let e as ModelError {
             throw ACDCError("\(resultPath): cannot rebuild the run's graph: \(e.message)")
         }
     }

@@ -50,14 +50,20 @@ func expBranchFree(_ xIn: Float) -> Float {
 
 public enum Activation: String, Sendable, Codable {
     case geluNew = "gelu_new"
+    /// PyTorch's `gelu(approximate="tanh")`: the same function as gelu_new (Gemma's activation).
+    case geluPytorchTanh = "gelu_pytorch_tanh"
     case gelu = "gelu"
     case relu = "relu"
+    /// `x·sigmoid(x)` (Llama, Qwen2, Mistral, Phi-3, OLMo 2).
+    case silu = "silu"
 
     /// Applies the activation in place to `count` values.
     public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .geluNew:
+        case .geluNew, .geluPytorchTanh:
             for i in 0..<count { x[i] = geluNewVectorizable(x[i]) }
+        case .silu:
+            for i in 0..<count { x[i] = x[i] / (1 + expBranchFree(-x[i])) }
         case .gelu:
             for i in 0..<count { x[i] = 0.5 * x[i] * (1 + erff(x[i] * 0.7071067811865476)) }
         case .relu:

@@ -55,3 +55,14 @@ public func referenceMatmul(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int) 
     }
     return c
 }
+
+/// `y[n] = alpha · B[n×k] · x[k] + beta · y`: `sgemvRow` for a matrix stored
+/// transposed (`[n, k]` row-major, e.g. a tied unembedding read from W_E).
+@inline(__always)
+public func sgemvColumns(
+    n: Int, k: Int, x: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int? = nil,
+    y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
+) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha,
+                b, Int32(ldb ?? k), x, 1, beta, y, 1)
+}

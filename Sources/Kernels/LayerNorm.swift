@@ -117,3 +117,43 @@ public func referenceLayerNorm(_ x: [Float], width: Int, weight: [Float]?, bias:
     }
     return out
 }
+
+/// RMSNorm scale of one row: `sqrt(mean(x²) + eps)` (TL's RMSNorm `hook_scale`),
+/// accumulated in Double lanes like `rowMeanAndScale`.
+@inline(__always)
+func rowRMSScale(_ x: UnsafePointer<Float>, width: Int, eps: Float) -> Float {
+    let raw = UnsafeRawPointer(x)
+    var acc = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= width {
+        let v = SIMD8<Double>(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+        acc += v * v
+        i += 8
+    }
+    var sq = laneSum(acc)
+    while i < width { let v = Double(x[i]); sq += v * v; i += 1 }
+    return Float((sq / Double(width) + Double(eps)).squareRoot())
+}
+
+/// RMSNorm of `rows` contiguous rows: `y = x / sqrt(mean(x²) + eps) · (w + weightOffset)`
+/// (Gemma stores `w − 1`: weightOffset 1). `scales`, when given, replaces the
+/// computed per-row scale (a rewritten `hook_scale`). `input` and `output` may alias.
+public func rmsNorm(
+    _ input: UnsafePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>?, weightOffset: Float = 0,
+    eps: Float, scales: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>
+) {
+    for r in 0..<rows {
+        let x = input + r * width, y = output + r * width
+        let inv = 1 / (scales?[r] ?? rowRMSScale(x, width: width, eps: eps))
+        if let w = weight {
+            for i in 0..<width { y[i] = (x[i] * inv) * (w[i] + weightOffset) }
+        } else {
+            for i in 0..<width { y[i] = x[i] * inv }
+        }
+    }
+}
+
+/// TL's RMSNorm `hook_scale` of each row: `sqrt(mean(x²) + eps)`.
+public func rmsNormScales(_ input: UnsafePointer<Float>, rows: Int, width: Int, eps: Float, output: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows { output[r] = rowRMSScale(input + r * width, width: width, eps: eps) }
+}

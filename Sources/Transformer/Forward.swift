@@ -22,29 +22,35 @@ extension HookedTransformer {
 
         // Embeddings: the token embedding is built in `resid` itself.
         let resid = ws.buffer(BT * d)
-        embedTokens(tokens, into: resid.base)
-        pass.visit(.embed, resid, &hooks)
         let pos = ws.buffer(BT * d)
-        positionalEmbedding(rows: B, seqLen: T, into: pos.base)
-        pass.visit(.posEmbed, pos, &hooks)
-        if c.positionalEmbedding == .standard { addInPlace(resid.base, pos.base, count: BT * d) }
+        embedding(tokens, into: resid.base, observeToken: { _ in pass.visit(.embed, resid, &hooks) },
+                  pos: pos.base, observePos: { _ in pass.visit(.posEmbed, pos, &hooks) })
 
         for l in 0..<c.nLayers {
             pass.visit(.residPre(l), resid, &hooks)
             pass.projectQKV(layer: l, resid: resid, pos: pos, &hooks)
             pass.attentionPatternsAndZ(layer: l, &hooks)
             let attnOut = pass.attentionOutput(layer: l, &hooks)
-            // resid_mid (or resid_post of an attention-only block) = resid_pre + attn_out, in place.
-            addInPlace(resid.base, attnOut.base, count: BT * d)
-            if c.hasMLP {
-                pass.visit(.residMid(l), resid, &hooks)
-                let mlpOut = pass.mlpBlock(layer: l, residMid: resid, &hooks)
-                addInPlace(resid.base, mlpOut.base, count: BT * d) // built from the unhooked resid_mid, as in TL
+            if c.parallelResidual {
+                // GPT-NeoX: the MLP reads the block input; both outputs join the residual.
+                if c.hasMLP {
+                    let mlpOut = pass.mlpBlock(layer: l, residMid: resid, &hooks)
+                    addInPlace(attnOut.base, mlpOut.base, count: BT * d)
+                }
+                addInPlace(resid.base, attnOut.base, count: BT * d)
+            } else {
+                // resid_mid (or resid_post of an attention-only block) = resid_pre + attn_out, in place.
+                addInPlace(resid.base, attnOut.base, count: BT * d)
+                if c.hasMLP {
+                    pass.visit(.residMid(l), resid, &hooks)
+                    let mlpOut = pass.mlpBlock(layer: l, residMid: resid, &hooks)
+                    addInPlace(resid.base, mlpOut.base, count: BT * d) // built from the unhooked resid_mid, as in TL
+                }
             }
             pass.visit(.residPost(l), resid, &hooks)
         }
 
-        let normalized = pass.normalize(resid, rows: BT, weights: weights.lnFinal,
+        let normalized = pass.normalize(resid, rows: BT, site: .final,
                                         scaleHook: .lnFinalScale, normalizedHook: .lnFinalNormalized, &hooks)
         if let rows = unembedRows {
             guard !rows.isEmpty else { return [] }
@@ -104,20 +110,19 @@ struct ForwardPass {
     /// LayerNorm of `rows` rows of `x` (into `normalized`, or a fresh buffer
     /// when `into` is given), firing `hook_scale` and `hook_normalized`. A
     /// rewritten scale is divided by, as in TL. Without normalisation returns `x`.
-    func normalize<V: HookVisitor>(_ x: UnsafeMutableBufferPointer<Float>, rows: Int, weights ln: LayerNormWeights?,
+    func normalize<V: HookVisitor>(_ x: UnsafeMutableBufferPointer<Float>, rows: Int, site: NormSite,
                                    scaleHook: HookPoint, normalizedHook: HookPoint,
                                    into: UnsafeMutableBufferPointer<Float>? = nil, _ hooks: inout V) -> UnsafeMutableBufferPointer<Float> {
-        guard c.normalization != nil else { return x }
+        guard model.hasNorm(site) else { return x }
         let out = into ?? normalized
         let width = x.count / rows
         if hooks.wants(scaleHook) {
             let scales = ws.buffer("scales", rows)
-            layerNormScales(x.base, rows: rows, width: width, eps: c.eps, output: scales.base)
+            model.normScales(site, x.base, rows: rows, width: width, into: scales.base)
             visit(scaleHook, scales, &hooks)
-            layerNorm(x.base, rows: rows, width: width, scales: scales.base, weight: ln?.w.pointer, bias: ln?.b.pointer,
-                      eps: c.eps, output: out.base)
+            model.normalize(site, x.base, rows: rows, width: width, scales: scales.base, into: out.base)
         } else {
-            layerNorm(x.base, rows: rows, width: width, weight: ln?.w.pointer, bias: ln?.b.pointer, eps: c.eps, output: out.base)
+            model.normalize(site, x.base, rows: rows, width: width, into: out.base)
         }
         visit(normalizedHook, out, &hooks)
         return out
@@ -133,11 +138,29 @@ struct ForwardPass {
     /// where head h's input row r starts at `x + r·ldx + h·headStride`.
     func project(layer l: Int, kind: QKV, x: UnsafePointer<Float>, ldx: Int, headStride: Int,
                  out: UnsafeMutableBufferPointer<Float>) {
-        let a = model.weights.blocks[l].attn
-        broadcastRows(out.base, row: a.bias(kind).pointer, rows: BT, width: hd) // b_X is [H, d_head] = one hd-wide row
+        let group = c.queriesPerKVHead
+        if c.qkNorm && kind != .v && headStride == 0 {
+            // OLMo 2 on a shared input: one normalised projection serves every head.
+            let heads = kind == .q ? H : c.nKVHeads, width = heads * dh
+            let all = ws.buffer("qk norm projection", BT * width)
+            model.normalizedProjection(layer: l, kind: kind, normalized: x, ldx: ldx, rows: BT, into: all.base)
+            for h in 0..<H {
+                let src = kind == .q ? h : model.kvHead(h)
+                for r in 0..<BT { (out.base + r * hd + h * dh).update(from: all.base + r * width + src * dh, count: dh) }
+                model.rotate(out.base + h * dh, rows: BT, ld: hd, seqLen: T)
+            }
+            return
+        }
         for h in 0..<H {
-            sgemm(BT, dh, d, a: x + h * headStride, lda: ldx, b: a.weight(kind).pointer + h * d * dh,
-                  c: out.base + h * dh, ldc: hd, beta: 1)
+            if headStride == 0 && kind != .q && h % group != 0 {
+                // Grouped-query attention on a shared input: the query heads of a
+                // group read the same key/value head, so copy the group's first.
+                let first = h - h % group
+                for r in 0..<BT { (out.base + r * hd + h * dh).update(from: out.base + r * hd + first * dh, count: dh) }
+                continue
+            }
+            model.projectHead(layer: l, head: h, kind: kind, normalized: x + h * headStride, ldx: ldx, rows: BT, seqLen: T,
+                              out: out.base + h * dh, ldOut: hd)
         }
     }
 
@@ -149,7 +172,6 @@ struct ForwardPass {
         let shortformer = c.positionalEmbedding == .shortformer
         let split = QKV.allCases.contains { hooks.wants(.input(l, $0)) }
             || hooks.wants(.ln1Scale(l)) || hooks.wants(.ln1Normalized(l))
-        let ln = model.weights.blocks[l].ln1
         if split {
             // [B·T, H, d]: every head gets its own copy of the residual stream.
             let inputs = QKV.allCases.map { kind -> UnsafeMutableBufferPointer<Float> in
@@ -161,7 +183,7 @@ struct ForwardPass {
             let headNorm = ws.buffer("head normalized", BT * H * d)
             for kind in QKV.allCases {
                 // TL normalises over d for each (b, t, h): B·T·H contiguous rows.
-                let x = normalize(inputs[kind.rawValue], rows: BT * H, weights: ln, scaleHook: .ln1Scale(l),
+                let x = normalize(inputs[kind.rawValue], rows: BT * H, site: .ln1(l), scaleHook: .ln1Scale(l),
                                   normalizedHook: .ln1Normalized(l), into: headNorm, &hooks)
                 if shortformer && kind != .v {
                     if x.base != headNorm.base { headNorm.base.update(from: x.base, count: BT * H * d) }
@@ -173,7 +195,7 @@ struct ForwardPass {
             }
         } else {
             // All heads and all three kinds share one LayerNorm of the residual stream.
-            let x = normalize(resid, rows: BT, weights: ln, scaleHook: .ln1Scale(l), normalizedHook: .ln1Normalized(l), &hooks)
+            let x = normalize(resid, rows: BT, site: .ln1(l), scaleHook: .ln1Scale(l), normalizedHook: .ln1Normalized(l), &hooks)
             var qkInput = x
             if shortformer {
                 qkInput = ws.buffer("shortformer qk input", BT * d)
@@ -191,13 +213,15 @@ struct ForwardPass {
     /// Scores, pattern and z of every head. Patterns are all computed before
     /// `hook_pattern` fires, and z after it, so a rewritten pattern is used.
     func attentionPatternsAndZ<V: HookVisitor>(layer l: Int, _ hooks: inout V) {
-        let scale: Float = c.useAttnScale ? 1 / Float(dh).squareRoot() : 1
+        let rule = c.attentionRule(layer: l)
         let q = qkv[0].base, k = qkv[1].base, v = qkv[2].base
         let wantScores = hooks.wants(.attnScores(l))
         for b in 0..<B { for h in 0..<H {
             let p = pattern.base + (b * H + h) * T * T
             let rowOffset = b * T * hd + h * dh
-            sgemm(T, T, dh, a: q + rowOffset, lda: hd, b: k + rowOffset, ldb: hd, transposeB: true, c: p, alpha: scale)
+            sgemm(T, T, dh, a: q + rowOffset, lda: hd, b: k + rowOffset, ldb: hd, transposeB: true, c: p, alpha: rule.scale)
+            rule.cap(p, count: T * T)
+            rule.maskWindow(p, queries: T, keys: T)
             if c.causal && wantScores {
                 // TL's hook_attn_scores already holds the mask value in future positions.
                 for i in 0..<T { for j in (i + 1)..<max(i + 1, T) { p[i * T + j] = maskedAttentionScore } }
@@ -224,23 +248,27 @@ struct ForwardPass {
     func attentionOutput<V: HookVisitor>(layer l: Int, _ hooks: inout V) -> UnsafeMutableBufferPointer<Float> {
         let attn = model.weights.blocks[l].attn
         let attnOut = ws.buffer("attn out", BT * d)
+        let postNorm = model.hasNorm(.postAttention(l))
         if hooks.wants(.result(l)) {
             let result = ws.buffer("result", BT * H * d)
             for h in 0..<H {
                 model.headResult(layer: l, head: h, z: z.base + h * dh, ldz: hd, rows: BT, out: result.base + h * d, ldOut: H * d)
             }
+            if postNorm { model.shareAttentionNorm(layer: l, results: result.base, rows: BT) }
             visit(.result(l), result, &hooks)
             // TL: sum over heads, then + b_O.
             for r in 0..<BT {
                 let dst = attnOut.base + r * d
                 dst.update(from: result.base + r * H * d, count: d)
                 for h in 1..<max(1, H) { addInPlace(dst, result.base + (r * H + h) * d, count: d) }
-                addInPlace(dst, attn.bO.pointer, count: d)
+                if let bO = attn.bO { addInPlace(dst, bO.pointer, count: d) }
             }
         } else {
-            // W_O [H, d_head, d] is a contiguous [H·d_head, d] matrix: one GEMM sums the heads.
-            broadcastRows(attnOut.base, row: attn.bO.pointer, rows: BT, width: d)
-            sgemm(BT, d, hd, a: z.base, b: attn.wO.pointer, c: attnOut.base, beta: 1)
+            // W_O is one [H·d_head, d] matrix: one GEMM sums the heads.
+            if let bO = attn.bO { broadcastRows(attnOut.base, row: bO.pointer, rows: BT, width: d) }
+            else { attnOut.base.update(repeating: 0, count: BT * d) }
+            attn.wO.apply(z.base, rows: BT, inputs: hd, outputs: d, into: attnOut.base, beta: 1)
+            if postNorm { model.normalize(.postAttention(l), attnOut.base, rows: BT, into: attnOut.base) }
         }
         visit(.attnOut(l), attnOut, &hooks)
         return attnOut
@@ -256,7 +284,7 @@ struct ForwardPass {
             mlpIn.base.update(from: residMid.base, count: BT * d)
             visit(.mlpIn(l), mlpIn, &hooks)
         }
-        let x = normalize(mlpIn, rows: BT, weights: model.weights.blocks[l].ln2, scaleHook: .ln2Scale(l),
+        let x = normalize(mlpIn, rows: BT, site: .ln2(l), scaleHook: .ln2Scale(l),
                           normalizedHook: .ln2Normalized(l), &hooks)
         let out = ws.buffer("mlp out", BT * d)
         let hidden = ws.buffer("mlp hidden", BT * (c.dMLP ?? 0))

@@ -46,14 +46,16 @@ public enum HookPoint: Hashable, Sendable, CustomStringConvertible {
 
     /// Every hook of a model, in firing order.
     public static func all(for c: ModelConfig) -> [HookPoint] {
-        var out: [HookPoint] = [.embed, .posEmbed]
+        var out: [HookPoint] = c.hasPositionTable ? [.embed, .posEmbed] : [.embed]
+        let preNorm = c.normalization != nil && c.preNorms
         for l in 0..<c.nLayers {
             out += [.residPre(l), .input(l, .q), .input(l, .k), .input(l, .v)]
-            if c.normalization != nil { out += [.ln1Scale(l), .ln1Normalized(l)] }
+            if preNorm { out += [.ln1Scale(l), .ln1Normalized(l)] }
             out += [.qkv(l, .q), .qkv(l, .k), .qkv(l, .v), .attnScores(l), .pattern(l), .z(l), .result(l), .attnOut(l)]
             if c.hasMLP {
-                out += [.residMid(l), .mlpIn(l)]
-                if c.normalization != nil { out += [.ln2Scale(l), .ln2Normalized(l)] }
+                if !c.parallelResidual { out.append(.residMid(l)) }
+                out.append(.mlpIn(l))
+                if preNorm { out += [.ln2Scale(l), .ln2Normalized(l)] }
                 out += [.mlpPre(l), .mlpPost(l), .mlpOut(l)]
             }
             out.append(.residPost(l))

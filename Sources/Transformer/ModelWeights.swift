@@ -1,90 +1,140 @@
-/// Weights in TransformerLens layout. Each property's checkpoint key and shape
-/// is declared where it is loaded, so the mapping reads top to bottom.
+import Kernels
 
-public struct LayerNormWeights: Sendable {
-    public let w: WeightTensor // "<prefix>.w" [d_model]
-    public let b: WeightTensor // "<prefix>.b" [d_model]
+/// The weights of a model as views into checkpoint tensors, in whatever layout
+/// the checkpoint stores them: each architecture's key mapping
+/// (`Architectures/`) says where every matrix lives, so float32 weights stay
+/// memory-mapped whatever their orientation or fusion.
 
-    static func load(_ s: TensorSource, prefix: String, cfg: ModelConfig) throws -> LayerNormWeights? {
-        guard cfg.normalization == .layerNorm else { return nil }
-        return LayerNormWeights(w: try s.tensor("\(prefix).w", shape: [cfg.dModel]),
-                                b: try s.tensor("\(prefix).b", shape: [cfg.dModel]))
+/// A logical `[inputs, outputs]` matrix `M` (so that `y = x·M`): either
+/// stored row-major as `[inputs, outputs]` (TransformerLens, GPT-2 Conv1D) or
+/// transposed as `[outputs, inputs]` (torch `nn.Linear`), with leading dimension `ld`.
+public struct Linear: @unchecked Sendable {
+    public let pointer: UnsafePointer<Float>
+    public let ld: Int
+    public let transposed: Bool
+    /// Keeps the storage (mapping or converted copy) alive.
+    let owner: AnyObject
+
+    public init(_ t: WeightTensor, offset: Int = 0, ld: Int, transposed: Bool) {
+        pointer = t.pointer + offset; self.ld = ld; self.transposed = transposed; owner = t.owner
+    }
+
+    init(pointer: UnsafePointer<Float>, ld: Int, transposed: Bool, owner: AnyObject) {
+        self.pointer = pointer; self.ld = ld; self.transposed = transposed; self.owner = owner
+    }
+
+    /// The logical sub-matrix starting at logical row `r` (an input slice).
+    @inline(__always)
+    public func rows(from r: Int) -> Linear {
+        Linear(pointer: pointer + (transposed ? r : r * ld), ld: ld, transposed: transposed, owner: owner)
+    }
+
+    /// The logical sub-matrix starting at logical column `c` (an output slice).
+    @inline(__always)
+    public func columns(from c: Int) -> Linear {
+        Linear(pointer: pointer + (transposed ? c * ld : c), ld: ld, transposed: transposed, owner: owner)
+    }
+
+    /// `y[m, n] (row stride ldy) = x[m, k] (row stride ldx) · M[k, n] + beta·y`.
+    @inline(__always)
+    public func apply(_ x: UnsafePointer<Float>, rows m: Int, inputs k: Int, outputs n: Int, ldx: Int? = nil,
+                      into y: UnsafeMutablePointer<Float>, ldy: Int? = nil, beta: Float = 0) {
+        sgemm(m, n, k, a: x, lda: ldx, b: pointer, ldb: ld, transposeB: transposed, c: y, ldc: ldy, beta: beta)
+    }
+
+    /// The one-row case (`sgemvRow` for a row-major M).
+    @inline(__always)
+    public func applyRow(_ x: UnsafePointer<Float>, inputs k: Int, outputs n: Int, into y: UnsafeMutablePointer<Float>, beta: Float) {
+        if transposed {
+            sgemvColumns(n: n, k: k, x: x, b: pointer, ldb: ld, y: y, beta: beta)
+        } else {
+            sgemvRow(n: n, k: k, x: x, b: pointer, ldb: ld, y: y, beta: beta)
+        }
     }
 }
 
+/// Per-head slices of a projection: head h's `[d_model, d_head]` matrix is
+/// `base` shifted by `h · headStep` floats (TL `[H, d, d_head]`, HF
+/// `[H·d_head, d]`, or a fused q/k/v tensor with its own interleaving).
+public struct HeadLinear: Sendable {
+    public let base: Linear
+    public let headStep: Int
+    public init(_ base: Linear, headStep: Int) { self.base = base; self.headStep = headStep }
+    @inline(__always)
+    public func head(_ h: Int) -> Linear {
+        Linear(pointer: base.pointer + h * headStep, ld: base.ld, transposed: base.transposed, owner: base.owner)
+    }
+}
+
+/// Per-head slices of a bias vector: head h's `d_head` values start at `h · headStep`.
+public struct HeadVector: @unchecked Sendable {
+    public let pointer: UnsafePointer<Float>
+    public let headStep: Int
+    let owner: AnyObject
+    public init(_ t: WeightTensor, offset: Int = 0, headStep: Int) { pointer = t.pointer + offset; self.headStep = headStep; owner = t.owner }
+    @inline(__always) public func head(_ h: Int) -> UnsafePointer<Float> { pointer + h * headStep }
+}
+
+/// A norm's weight (and LayerNorm bias); both nil for LNPre.
+public struct NormWeights: Sendable {
+    public let w: WeightTensor?
+    public let b: WeightTensor?
+    public init(w: WeightTensor?, b: WeightTensor?) { self.w = w; self.b = b }
+}
+
 public struct AttentionWeights: Sendable {
-    public let wQ: WeightTensor, wK: WeightTensor, wV: WeightTensor // [n_heads, d_model, d_head]
-    public let bQ: WeightTensor, bK: WeightTensor, bV: WeightTensor // [n_heads, d_head]
-    public let wO: WeightTensor                                      // [n_heads, d_head, d_model]
-    public let bO: WeightTensor                                      // [d_model]
+    /// q over query heads, k and v over key/value heads.
+    public let projection: [HeadLinear]
+    public let bias: [HeadVector?]
+    /// `[H·d_head, d_model]`: head h is the rows `h·d_head ..< (h+1)·d_head`.
+    public let wO: Linear
+    public let bO: WeightTensor?
+    /// OLMo 2's q/k norms (widths H·d_head and H_kv·d_head).
+    public let qNorm: WeightTensor?
+    public let kNorm: WeightTensor?
 
-    static func load(_ s: TensorSource, layer l: Int, cfg c: ModelConfig) throws -> AttentionWeights {
-        let p = "blocks.\(l).attn"
-        let w = [c.nHeads, c.dModel, c.dHead], b = [c.nHeads, c.dHead]
-        return AttentionWeights(
-            wQ: try s.tensor("\(p).W_Q", shape: w), wK: try s.tensor("\(p).W_K", shape: w),
-            wV: try s.tensor("\(p).W_V", shape: w),
-            bQ: try s.tensor("\(p).b_Q", shape: b), bK: try s.tensor("\(p).b_K", shape: b),
-            bV: try s.tensor("\(p).b_V", shape: b),
-            wO: try s.tensor("\(p).W_O", shape: [c.nHeads, c.dHead, c.dModel]),
-            bO: try s.tensor("\(p).b_O", shape: [c.dModel]))
-    }
-
-    public func weight(_ kind: QKV) -> WeightTensor {
-        switch kind { case .q: wQ; case .k: wK; case .v: wV }
-    }
-    public func bias(_ kind: QKV) -> WeightTensor {
-        switch kind { case .q: bQ; case .k: bK; case .v: bV }
+    public init(projection: [HeadLinear], bias: [HeadVector?], wO: Linear, bO: WeightTensor?,
+                qNorm: WeightTensor? = nil, kNorm: WeightTensor? = nil) {
+        self.projection = projection; self.bias = bias; self.wO = wO; self.bO = bO; self.qNorm = qNorm; self.kNorm = kNorm
     }
 }
 
 public struct MLPWeights: Sendable {
-    public let wIn: WeightTensor  // "blocks.L.mlp.W_in"  [d_model, d_mlp]
-    public let bIn: WeightTensor  // "blocks.L.mlp.b_in"  [d_mlp]
-    public let wOut: WeightTensor // "blocks.L.mlp.W_out" [d_mlp, d_model]
-    public let bOut: WeightTensor // "blocks.L.mlp.b_out" [d_model]
-
-    static func load(_ s: TensorSource, layer l: Int, cfg c: ModelConfig) throws -> MLPWeights? {
-        guard c.hasMLP, let m = c.dMLP else { return nil }
-        let p = "blocks.\(l).mlp"
-        return MLPWeights(wIn: try s.tensor("\(p).W_in", shape: [c.dModel, m]),
-                          bIn: try s.tensor("\(p).b_in", shape: [m]),
-                          wOut: try s.tensor("\(p).W_out", shape: [m, c.dModel]),
-                          bOut: try s.tensor("\(p).b_out", shape: [c.dModel]))
+    public let wIn: Linear      // [d_model, d_mlp] (the "up" projection when gated)
+    public let wGate: Linear?   // [d_model, d_mlp]
+    public let bIn: WeightTensor?
+    public let wOut: Linear     // [d_mlp, d_model]
+    public let bOut: WeightTensor?
+    public init(wIn: Linear, wGate: Linear? = nil, bIn: WeightTensor?, wOut: Linear, bOut: WeightTensor?) {
+        self.wIn = wIn; self.wGate = wGate; self.bIn = bIn; self.wOut = wOut; self.bOut = bOut
     }
 }
 
 public struct BlockWeights: Sendable {
-    public let ln1: LayerNormWeights? // "blocks.L.ln1"
+    public let ln1: NormWeights?
     public let attn: AttentionWeights
-    public let ln2: LayerNormWeights? // "blocks.L.ln2" (models with MLPs)
+    public let ln2: NormWeights?
     public let mlp: MLPWeights?
+    public let postAttentionNorm: NormWeights?
+    public let postMLPNorm: NormWeights?
+    public init(ln1: NormWeights?, attn: AttentionWeights, ln2: NormWeights?, mlp: MLPWeights?,
+                postAttentionNorm: NormWeights? = nil, postMLPNorm: NormWeights? = nil) {
+        self.ln1 = ln1; self.attn = attn; self.ln2 = ln2; self.mlp = mlp
+        self.postAttentionNorm = postAttentionNorm; self.postMLPNorm = postMLPNorm
+    }
 }
 
 public struct TransformerWeights: Sendable {
-    public let wE: WeightTensor   // "embed.W_E"      [d_vocab, d_model]
-    public let wPos: WeightTensor // "pos_embed.W_pos" [n_ctx, d_model]
+    public let wE: WeightTensor        // [d_vocab, d_model]
+    public let wPos: WeightTensor?     // [n_ctx, d_model]; nil with rotary
     public let blocks: [BlockWeights]
-    public let lnFinal: LayerNormWeights? // "ln_final"
-    public let wU: WeightTensor   // "unembed.W_U"    [d_model, d_vocab_out]
-    public let bU: WeightTensor   // "unembed.b_U"    [d_vocab_out]
+    public let lnFinal: NormWeights?
+    public let wU: Linear              // [d_model, d_vocab_out] (tied: W_Eᵀ)
+    public let bU: WeightTensor?       // [d_vocab_out]
 
-    public static func load(_ s: TensorSource, config c: ModelConfig) throws -> TransformerWeights {
-        var blocks: [BlockWeights] = []
-        for l in 0..<c.nLayers {
-            blocks.append(BlockWeights(
-                ln1: try LayerNormWeights.load(s, prefix: "blocks.\(l).ln1", cfg: c),
-                attn: try AttentionWeights.load(s, layer: l, cfg: c),
-                ln2: c.hasMLP ? try LayerNormWeights.load(s, prefix: "blocks.\(l).ln2", cfg: c) : nil,
-                mlp: try MLPWeights.load(s, layer: l, cfg: c)))
-        }
-        return TransformerWeights(
-            wE: try s.tensor("embed.W_E", shape: [c.dVocab, c.dModel]),
-            wPos: try s.tensor("pos_embed.W_pos", shape: [c.nCtx, c.dModel]),
-            blocks: blocks,
-            lnFinal: try LayerNormWeights.load(s, prefix: "ln_final", cfg: c),
-            wU: try s.tensor("unembed.W_U", shape: [c.dModel, c.dVocabOut]),
-            bU: try s.tensor("unembed.b_U", shape: [c.dVocabOut]))
+    public init(wE: WeightTensor, wPos: WeightTensor?, blocks: [BlockWeights], lnFinal: NormWeights?,
+                wU: Linear, bU: WeightTensor?) {
+        self.wE = wE; self.wPos = wPos; self.blocks = blocks; self.lnFinal = lnFinal; self.wU = wU; self.bU = bU
     }
 }
 
@@ -94,7 +144,7 @@ public enum QKV: Int, CaseIterable, Sendable, Codable {
     public var letter: String { ["q", "k", "v"][rawValue] }
 }
 
-/// Tensors held in memory by name; the Hugging Face importer and tests use it.
+/// Tensors held in memory by name; tests and benchmarks build models with it.
 public struct InMemoryTensors: TensorSource {
     public var origin: String
     public var tensors: [String: WeightTensor]

@@ -36,6 +36,12 @@ final class OwnedFloats {
         pointer = .allocate(capacity: max(count, 1))
         values.withUnsafeBufferPointer { pointer.initialize(from: $0.baseAddress!, count: count) }
     }
+    /// Zero-filled storage of `count` floats.
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
     deinit { pointer.deallocate() }
 }
 
@@ -201,6 +207,8 @@ public func writeSafetensors(_ tensors: [(String, [Int], [Float])], to path: Str
     if !metadata.isEmpty { header["__metadata__"] = metadata }
     var offset = 0
     for (name, shape, values) in tensors {
+        // A repeated name would leave its first bytes uncovered: a file the reader refuses.
+        guard header[name] == nil else { throw ModelError("\(path): tensor '\(name)' is given twice") }
         header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [offset, offset + values.count * 4]]
         offset += values.count * 4
     }

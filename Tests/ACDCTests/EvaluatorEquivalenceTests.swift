@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import TestSupport
 @testable import ACDC
@@ -55,6 +56,21 @@ final class EvaluatorEquivalenceTests: XCTestCase {
         }
     }
 
+    /// Every Hugging Face architecture (`Tests/Fixtures/hf-arch/`): the fixture
+    /// tokens as clean rows, the same rows rotated by one as corrupted, KL at
+    /// two positions (one past every sliding window); gemma2 and olmo2
+    /// exercise the post-attention norm that couples a layer's heads.
+    func testEveryHuggingFaceArchitecture() throws {
+        // Logits here reach ~20 (ulp 1.9e-6), so last-ulp differences between the
+        // evaluators' BLAS kernels move KL by up to ~1e-7: floor 5e-7.
+        for (i, name) in hfArchCases.enumerated() {
+            let (model, experiment) = try hfArchExperiment(name)
+            let zero = i % 2 == 1   // alternate resample / zero ablation to keep the test short
+            try check(model: model, experiment: experiment, label: name + (zero ? " (zero ablation)" : ""), metric: nil,
+                      zero: zero, floor: 5e-7)
+        }
+    }
+
     func testTinyGPT2KL() throws { try check("tiny-gpt2", metric: "kl_div", zero: false, floor: 5e-8) }
     func testTinyGPT2LogitDiffZero() throws { try check("tiny-gpt2", metric: "logit_diff", zero: true, floor: 1e-6) }
     func testTracrReverse() throws { try check("tracr-reverse", metric: nil, zero: false, floor: 1e-9) }
@@ -89,4 +105,21 @@ final class EvaluatorEquivalenceTests: XCTestCase {
         // random model's logits are several times tiny-gpt2's), hence a wider floor.
         try check(model: model, experiment: experiment, label: "shortformer", metric: "kl_div", zero: false, floor: 2e-7)
     }
+}
+
+let hfArchCases = ["gpt2", "gpt2-hub-layout", "llama", "llama-bf16-tied-sharded", "qwen2", "mistral", "gpt_neox", "gpt_neox-sequential",
+                   "gemma2", "gemma2-legacy", "phi3", "olmo2"]
+
+/// A small experiment on an hf-arch fixture model: its token rows as clean,
+/// the rows rotated by one as corrupted, KL divergence at positions 7 and T−1.
+func hfArchExperiment(_ name: String) throws -> (HookedTransformer, Experiment) {
+    let dir = fixture("hf-arch/" + name)
+    let model = try HookedTransformer.load(directory: dir)
+    let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/tokens.json"))) as! [[Int]]
+    let corrupted = Array(rows[1...] + rows[..<1])
+    let T = rows[0].count
+    let experiment = Experiment(name: "hf-arch-" + name, model: dir, modelPath: dir,
+                                clean: try TokenBatch(rows, origin: name), corrupted: try TokenBatch(corrupted, origin: name),
+                                usePosEmbed: false, metrics: [(name: "kl_div", spec: .klDiv(.positions([7, T - 1])))])
+    return (model, experiment)
 }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import TestSupport
 @testable import ACDC
@@ -22,6 +23,38 @@ final class GraphTests: XCTestCase {
         XCTAssertEqual(g.countEdges(Array(repeating: true, count: g.edges.count)), 32923)
         XCTAssertEqual(counts(g)[.addition], 32491)
         XCTAssertEqual(counts(g)[.directComputation], 432)
+    }
+
+    /// The README's edge-count formula: L layers, H query heads (grouped-query
+    /// attention ungrouped), m = 1 with MLPs, E embedding nodes, R = 3H + m
+    /// receivers per layer: ADDITION = E(L·R + 1) + (H + m)(R·L(L−1)/2 + L)
+    /// + H·m·L (sequential blocks only: a layer's heads feed its MLP),
+    /// DIRECT_COMPUTATION = 3HL, PLACEHOLDER = 3HL + mL; nodes 1 + L(7H + 2m) + E.
+    func testEveryArchitectureMatchesTheEdgeCountFormula() throws {
+        var checked: [String] = []
+        for name in hfArchCases {
+            let c = try HookedTransformer.load(directory: fixture("hf-arch/" + name)).config
+            let g = ComputationalGraph(config: c, usePosEmbed: false)
+            let L = c.nLayers, H = c.nHeads, m = c.hasMLP ? 1 : 0, E = 1, R = 3 * H + m
+            let addition = E * (L * R + 1) + (H + m) * (R * L * (L - 1) / 2 + L) + (c.parallelResidual ? 0 : H * m * L)
+            XCTAssertEqual(counts(g)[.addition], addition, name)
+            XCTAssertEqual(counts(g)[.directComputation], 3 * H * L, name)
+            XCTAssertEqual(counts(g)[.placeholder], 3 * H * L + m * L, name)
+            XCTAssertEqual(g.nodes.count, 1 + L * (7 * H + 2 * m) + E, name)
+            checked.append("\(name) L\(L) H\(H)\(c.parallelResidual ? " parallel" : ""): \(g.countEdges(Array(repeating: true, count: g.edges.count))) edges")
+            if c.parallelResidual {
+                // The MLP reads the block input: none of its parents is a head of its own layer.
+                for l in 0..<L {
+                    let parents = g.parentGroups[g.nodeIndex[.mlpIn(l)]!].flatMap { $0.edges }.map { g.nodes[g.edges[$0].parent] }
+                    XCTAssertFalse(parents.contains { if case .result(let pl, _) = $0 { return pl >= l }; return false }, name)
+                    XCTAssertEqual(parents.count, 1 + l * (H + m), name)
+                }
+            }
+        }
+        print("graph sizes: " + checked.joined(separator: "; "))
+        // GPT-2 small with the formula, as a cross-check of the formula itself.
+        let (L, H, m, E) = (12, 12, 1, 1), R = 3 * H + m
+        XCTAssertEqual(E * (L * R + 1) + (H + m) * (R * L * (L - 1) / 2 + L) + H * m * L, 32491)
     }
 
     func testAttentionOnlyModels() {

@@ -24,7 +24,7 @@ final class RunIdentityTests: XCTestCase {
                        "a copy has the same identity")
         XCTAssertNotEqual(try RunIdentity.modelFingerprint(directory: fixtures + "/tracr-proportion/model"), original)
 
-        for name in RunIdentity.modelFiles {
+        for name in try RunIdentity.modelFiles(directory: model) {
             let url = URL(fileURLWithPath: model + "/" + name)
             let bytes = try Data(contentsOf: url)
             var changed = bytes
@@ -39,6 +39,31 @@ final class RunIdentityTests: XCTestCase {
         XCTAssertThrowsError(try RunIdentity.modelFingerprint(directory: model)) { error in
             XCTAssertTrue("\(error)".contains("config.json"), "\(error)")
         }
+    }
+
+    /// A sharded model is fingerprinted over its index and every shard; a FIFO
+    /// in place of either is refused at once, not waited on (issue 15 §1).
+    func testShardedModelFingerprintCoversShardsAndRefusesFIFOs() throws {
+        let scratch = ScratchDirectory()
+        let model = scratch.file("model")
+        try FileManager.default.copyItem(atPath: fixtures + "/hf-arch/llama-bf16-tied-sharded", toPath: model)
+        let files = try RunIdentity.modelFiles(directory: model)
+        XCTAssertEqual(files, ["config.json", "model.safetensors.index.json"] + (1...4).map { "model-0000\($0)-of-00004.safetensors" })
+        let original = try RunIdentity.modelFingerprint(directory: model)
+        let start = Date()
+        for name in ["model.safetensors.index.json", "model-00003-of-00004.safetensors"] {
+            let path = model + "/" + name
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            try FileManager.default.removeItem(atPath: path)
+            XCTAssertEqual(mkfifo(path, 0o600), 0)
+            XCTAssertThrowsError(try RunIdentity.modelFingerprint(directory: model)) { error in
+                XCTAssertTrue("\(error)".contains(name), "\(error)")
+            }
+            try FileManager.default.removeItem(atPath: path)
+            try bytes.write(to: URL(fileURLWithPath: path))
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        XCTAssertEqual(try RunIdentity.modelFingerprint(directory: model), original)
     }
 
     func testCanonicalExperimentIsAFixedPointWithAbsoluteModel() throws {

@@ -60,7 +60,23 @@ final class ActivationTests: XCTestCase {
     func testActivationNames() {
         XCTAssertEqual(Activation(rawValue: "gelu_new"), .geluNew)
         XCTAssertEqual(Activation(rawValue: "relu"), .relu)
-        XCTAssertNil(Activation(rawValue: "silu"))
+        XCTAssertEqual(Activation(rawValue: "silu"), .silu)
+        XCTAssertEqual(Activation(rawValue: "gelu_pytorch_tanh"), .geluPytorchTanh)
+        XCTAssertNil(Activation(rawValue: "swish"))
+    }
+
+    /// silu(x) = x·sigmoid(x), against the formula in Double.
+    func testSilu() {
+        let y = apply(.silu, inputs)
+        for (x, v) in zip(inputs, y) {
+            let want = Double(x) / (1 + exp(-Double(x)))
+            XCTAssertEqual(v, Float(want), accuracy: 2e-6 * max(1, abs(x)), "silu(\(x))")
+        }
+    }
+
+    /// gelu_pytorch_tanh is gelu_new's formula (Gemma's name for it).
+    func testGeluPytorchTanhIsGeluNew() {
+        XCTAssertEqual(apply(.geluPytorchTanh, inputs), apply(.geluNew, inputs))
     }
 }
 

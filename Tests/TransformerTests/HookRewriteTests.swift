@@ -63,7 +63,7 @@ final class HookRewriteTests: XCTestCase {
     }
 
     func testZeroingLayer0ResultsLeavesOnlyOutputBias() {
-        let bO = model.weights.blocks[0].attn.bO.array
+        let bO = model.weights.blocks[0].attn.bO!.array
         let BT = clean.rows * clean.seqLen
         let zeroed = run(clean, rewrites: [.result(0): { _, v in v.update(repeating: 0) }],
                          record: [.attnOut(0), .residPre(0), .residMid(0)])
@@ -144,26 +144,26 @@ final class HookRewriteTests: XCTestCase {
     }
 
     func testZeroingLN1NormalizedLeavesOnlyBiases() {
-        let bQ = model.weights.blocks[0].attn.bQ.array
+        let bQ = Array(UnsafeBufferPointer(start: model.weights.blocks[0].attn.bias[0]!.head(0), count: c.nHeads * c.dHead))
         let out = run(clean, rewrites: [.ln1Normalized(0): { _, v in v.update(repeating: 0) }], record: [.qkv(0, .q)])
         XCTAssertEqual(out.seen[.qkv(0, .q)]!, tiled(bQ, clean.rows * clean.seqLen))
     }
 
     func testRewritingMLPPreFeedsTheActivation() {
-        let bOut = model.weights.blocks[0].mlp!.bOut.array
+        let bOut = model.weights.blocks[0].mlp!.bOut!.array
         let out = run(clean, rewrites: [.mlpPre(0): { _, v in v.update(repeating: 0) }], record: [.mlpPost(0), .mlpOut(0)])
         XCTAssertTrue(out.seen[.mlpPost(0)]!.allSatisfy { $0 == 0 }, "gelu_new(0) = 0")
         XCTAssertEqual(out.seen[.mlpOut(0)]!, tiled(bOut, clean.rows * clean.seqLen))
     }
 
     func testRewritingLN2NormalizedFeedsTheMLP() {
-        let bIn = model.weights.blocks[1].mlp!.bIn.array
+        let bIn = model.weights.blocks[1].mlp!.bIn!.array
         let out = run(clean, rewrites: [.ln2Normalized(1): { _, v in v.update(repeating: 0) }], record: [.mlpPre(1)])
         XCTAssertEqual(out.seen[.mlpPre(1)]!, tiled(bIn, clean.rows * clean.seqLen))
     }
 
     func testRewritingFinalNormalizedFeedsTheUnembedding() {
-        let bU = model.weights.bU.array
+        let bU = model.weights.bU!.array
         let out = run(clean, rewrites: [.lnFinalNormalized: { _, v in v.update(repeating: 0) }])
         XCTAssertEqual(out.logits, tiled(bU, clean.rows * clean.seqLen))
     }
@@ -174,7 +174,7 @@ final class HookRewriteTests: XCTestCase {
         let out = run(clean, rewrites: [.lnFinalScale: { _, s in for i in 0..<s.count { s[i] *= 2 } }],
                       record: [.lnFinalNormalized])
         // normalized = (x − μ)/scale·w + b, so doubling the scale halves (normalized − b).
-        let b = model.weights.lnFinal!.b.array, d = c.dModel
+        let b = model.weights.lnFinal!.b!.array, d = c.dModel
         let want = base.seen[.lnFinalNormalized]!.enumerated().map { i, y in (y - b[i % d]) / 2 + b[i % d] }
         assertNear(out.seen[.lnFinalNormalized]!, want, "ln_final with doubled scale")
     }
