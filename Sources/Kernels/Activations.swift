@@ -71,3 +71,30 @@ public enum Activation: String, Sendable, Codable {
         }
     }
 }
+
+extension Activation {
+    /// Backward of `apply`: `grad[i] *= act'(pre[i])`, `pre` being the
+    /// activation's input (TL's `hook_pre`).
+    public func backward(pre: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .geluNew, .geluPytorchTanh:
+            let c: Float = 0.7978845608028654
+            for i in 0..<count {
+                let x = pre[i], t = tanhf(c * (x + 0.044715 * x * x * x))
+                grad[i] *= 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+            }
+        case .silu:
+            for i in 0..<count {
+                let x = pre[i], s = 1 / (1 + expf(-x))
+                grad[i] *= s * (1 + x * (1 - s))
+            }
+        case .gelu:
+            for i in 0..<count {
+                let x = pre[i]
+                grad[i] *= 0.5 * (1 + erff(x * 0.7071067811865476)) + x * 0.3989422804014327 * expf(-0.5 * x * x)
+            }
+        case .relu:
+            for i in 0..<count where pre[i] <= 0 { grad[i] = 0 }
+        }
+    }
+}

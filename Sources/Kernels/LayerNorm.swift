@@ -157,3 +157,55 @@ public func rmsNorm(
 public func rmsNormScales(_ input: UnsafePointer<Float>, rows: Int, width: Int, eps: Float, output: UnsafeMutablePointer<Float>) {
     for r in 0..<rows { output[r] = rowRMSScale(input + r * width, width: width, eps: eps) }
 }
+
+// MARK: backward
+
+/// Backward of `layerNorm` (weight `w`, nil for LNPre): given `dy` for `rows`
+/// rows of `x`, `dx = (1/s)·(g − mean(g) − x̂·mean(g·x̂))` with `g = dy·w`,
+/// `x̂ = (x − mean)/s`. Row r of `x` starts at `x + r·ldx` (a head's input can be
+/// a shared residual row); `dx` is contiguous and is added to when `accumulate`.
+/// The means run in Double, like the forward's statistics.
+public func layerNormBackward(
+    _ x: UnsafePointer<Float>, ldx: Int? = nil, rows: Int, width: Int, weight: UnsafePointer<Float>?, eps: Float,
+    dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool = false
+) {
+    let ld = ldx ?? width
+    for r in 0..<rows {
+        let xr = x + r * ld, g = dy + r * width, out = dx + r * width
+        let (mean, scale) = rowMeanAndScale(xr, width: width, eps: eps)
+        let inv = 1 / Double(scale)
+        var sumG = 0.0, sumGX = 0.0
+        for i in 0..<width {
+            let gi = Double(g[i]) * Double(weight?[i] ?? 1)
+            sumG += gi
+            sumGX += gi * Double(xr[i] - mean) * inv
+        }
+        let mG = sumG / Double(width), mGX = sumGX / Double(width)
+        for i in 0..<width {
+            let gi = Double(g[i]) * Double(weight?[i] ?? 1)
+            let v = Float(inv * (gi - mG - Double(xr[i] - mean) * inv * mGX))
+            if accumulate { out[i] += v } else { out[i] = v }
+        }
+    }
+}
+
+/// Backward of `rmsNorm`: `dx = (1/s)·(g − x̂·mean(g·x̂))` with `g = dy·(w + offset)`, `x̂ = x/s`.
+/// Layout as in `layerNormBackward`.
+public func rmsNormBackward(
+    _ x: UnsafePointer<Float>, ldx: Int? = nil, rows: Int, width: Int, weight: UnsafePointer<Float>?, weightOffset: Float = 0,
+    eps: Float, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool = false
+) {
+    let ld = ldx ?? width
+    for r in 0..<rows {
+        let xr = x + r * ld, g = dy + r * width, out = dx + r * width
+        let inv = 1 / Double(rowRMSScale(xr, width: width, eps: eps))
+        func gw(_ i: Int) -> Double { Double(g[i]) * (weight.map { Double($0[i] + weightOffset) } ?? 1) }
+        var sumGX = 0.0
+        for i in 0..<width { sumGX += gw(i) * Double(xr[i]) * inv }
+        let mGX = sumGX / Double(width)
+        for i in 0..<width {
+            let v = Float(inv * (gw(i) - Double(xr[i]) * inv * mGX))
+            if accumulate { out[i] += v } else { out[i] = v }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ACDC
+import Kernels
+import Transformer
+
+/// One forward and backward pass of a model on a batch: the loss (the
+/// experiment's metric, a mean over rows, compared with the clean model) and
+/// its gradient at every receiver input and the token embedding.
+public struct LossGradient {
+    public let model: HookedTransformer
+    public let metric: Metric
+    public let rows: Int, seqLen: Int
+    /// Rows `b·T + p` of the metric positions, in the metric's logits layout.
+    public let unembedRows: [Int]
+
+    /// `clean` fixes the metric's baseline (the clean model's logits).
+    public init(model: HookedTransformer, clean: TokenBatch, spec: MetricSpec, metricName: String) throws {
+        do { try model.checkBackwardSupport() } catch let e as ModelError { throw ACDCError(e.message) }
+        self.model = model
+        rows = clean.rows; seqLen = clean.seqLen
+        let positions = spec.positions(seqLen: clean.seqLen)
+        unembedRows = (0..<clean.rows).flatMap { b in positions.map { b * clean.seqLen + $0 } }
+        let baseline = model.logits(clean, rows: unembedRows)
+        metric = try Metric(spec: spec, rows: clean.rows, seqLen: clean.seqLen, vocab: model.config.dVocabOut,
+                            baseline: baseline, name: metricName)
+    }
+
+    /// Forward on `tokens` (with `replacements` of sender outputs), the loss,
+    /// and the backward pass. `senders` also returns every sender's output.
+    public func run(_ tokens: TokenBatch, replacements: [SenderGroup: [Float]] = [:], senders: Bool = false)
+        -> (loss: Double, gradients: ReceiverGradients, tape: ActivationTape) {
+        var tape = ActivationTape(nLayers: model.config.nLayers, recordTape: true, recordSenders: senders,
+                                  replacements: replacements)
+        let logits = model.forward(tokens, hooks: &tape, unembedRows: unembedRows)
+        let (loss, dLogits) = logits.withUnsafeBufferPointer { l in
+            (metric.evaluate(l.baseAddress!), metric.gradient(l.baseAddress!))
+        }
+        let grads = model.backward(tape: tape, batch: tokens.rows, seqLen: tokens.seqLen, unembedRows: unembedRows,
+                                   dLogits: dLogits, frozen: Set(replacements.keys))
+        return (loss, grads, tape)
+    }
+
+    /// The loss alone (a forward with `hooks`).
+    public func loss<V: HookVisitor>(_ tokens: TokenBatch, hooks: inout V) -> Double {
+        let logits = model.forward(tokens, hooks: &hooks, unembedRows: unembedRows)
+        return logits.withUnsafeBufferPointer { metric.evaluate($0.baseAddress!) }
+    }
+}
