@@ -78,6 +78,22 @@ public struct ReceiverGradients: Sendable {
     /// The final residual stream (before ln_final), `[B·T, d]`.
     public var final: [Float]
 
+    public init(rows: Int, d: Int, nLayers: Int, nHeads: Int, hasMLP: Bool, embed: [Float], qkvInput: [[Float]],
+                mlpIn: [[Float]], final: [Float]) {
+        self.rows = rows; self.d = d; self.nLayers = nLayers; self.nHeads = nHeads; self.hasMLP = hasMLP
+        self.embed = embed; self.qkvInput = qkvInput; self.mlpIn = mlpIn; self.final = final
+    }
+
+    /// All zeros (the start of a sum over runs).
+    public static func zeros(rows: Int, config c: ModelConfig) -> ReceiverGradients {
+        let n = rows * c.dModel
+        return ReceiverGradients(rows: rows, d: c.dModel, nLayers: c.nLayers, nHeads: c.nHeads, hasMLP: c.hasMLP,
+                                 embed: [Float](repeating: 0, count: n),
+                                 qkvInput: Array(repeating: [Float](repeating: 0, count: 3 * c.nHeads * n), count: c.nLayers),
+                                 mlpIn: Array(repeating: [Float](repeating: 0, count: c.hasMLP ? n : 0), count: c.nLayers),
+                                 final: [Float](repeating: 0, count: n))
+    }
+
     /// Offset of head h's `kind` input block in `qkvInput[layer]`.
     public func headOffset(_ h: Int, _ kind: QKV) -> Int { (kind.rawValue * nHeads + h) * rows * d }
 
