@@ -70,7 +70,9 @@ public struct Selection: Sendable {
     }
 
     /// Nodes of a circuit: the ends of its edges, in the library's node order.
-    public func nodes(_ present: [Bool]) -> [String] {
+    public func nodes(_ present: [Bool]) -> [String] { Selection.nodeNames(graph: graph, present: present) }
+
+    public static func nodeNames(graph: AttributionGraph, present: [Bool]) -> [String] {
         var s = Set<String>()
         for e in graph.edges.indices where present[e] { s.insert(graph.parent(e).name); s.insert(graph.child(e).name) }
         return graph.nodeNames.filter { s.contains($0) }
