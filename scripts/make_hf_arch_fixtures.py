@@ -6,13 +6,17 @@ the Swift parity tests. The format is described in Tests/Fixtures/hf-arch/README
 
 Offline tooling only: neither the `acdc` binary nor the Swift tests run Python.
 
-Setup (CPU-only torch; the default PyPI torch wheel drags in CUDA packages):
+Setup (CPU is enough; torch 2.13 + transformers 5.24 or later):
     python3 -m venv .venv
-    .venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu   # or a local +cpu wheel
-    .venv/bin/pip install numpy safetensors transformers
-    # (from PyPI alone: `pip install torch --no-deps` plus
-    #  filelock sympy networkx jinja2 fsspec typing-extensions; CPU code needs no nvidia-* wheels)
-Run from the repository root (about a minute on one core):
+    .venv/bin/pip install torch numpy safetensors transformers
+  Where pip is configured with a local CPU-only wheel (find-links holding
+  torch-2.13.0+cpu, as on the project's machines) that wheel is taken and no
+  CUDA package is installed. From PyPI alone, the Linux x86_64 torch wheel is the
+  CUDA build and pulls in nvidia-* wheels (cuBLAS, cuDNN, NCCL, ...; several GB);
+  it runs on CPU, but it does not import without them (`pip install torch
+  --no-deps` fails at `import torch` with "libcublasLt.so.* not found"), so
+  either let pip install them or point pip at a CPU-only wheel.
+Run from the repository root (about 30 seconds on one core):
     .venv/bin/python scripts/make_hf_arch_fixtures.py            # all cases
     .venv/bin/python scripts/make_hf_arch_fixtures.py llama gemma2   # some cases
 Generated with torch 2.13.0+cpu, transformers 5.24.0, safetensors 0.8.0, Python 3.11.
@@ -24,12 +28,13 @@ versions.
 How each case is made:
   1. Build the model from its config (eager attention, float32) and overwrite
      every parameter with seeded random values scaled so that logits reach
-     magnitudes ~5-25 and attention is far from uniform (norm weights around 1,
+     magnitudes ~13-23 and attention is far from uniform (norm weights around 1,
      non-zero biases, so swapped weight/bias or a missing bias shows).
   2. Cast to the stored dtype (float32, bfloat16 or float16) and save_pretrained.
      Some cases then rewrite config.json into the older key spelling that
      published checkpoints use (rope_theta / rope_scaling at top level,
-     rotary_pct / rotary_emb_base, no layer_types); meta.json says which.
+     torch_dtype, rotary_pct / rotary_emb_base, no layer_types); meta.json says
+     which. The reload in step 4 shows transformers reads them identically.
   3. The expectation comes from a fresh float32 model whose parameters are the
      stored tensors upcast to float32 (rotary tables are computed in float32, not
      round-tripped through the stored dtype). Forward hooks on each decoder layer
@@ -38,10 +43,15 @@ How each case is made:
   4. Verification: the directory is reloaded with from_pretrained(dtype=float32)
      and the forward recomputed; the max abs differences go into meta.json and
      the script fails if they exceed 1e-6.
-  5. Sensitivity: for each feature, the same weights are run with the feature
-     switched off (e.g. no soft-cap, full instead of sliding attention); the max
-     abs logit change goes into meta.json to show the case would catch an
-     implementation that ignored the feature.
+  5. Independent check: a plain re-implementation of every architecture below
+     reads only the case directory and recomputes every tensor in float64 and in
+     float32; the differences go into meta.json (at most 1.4e-5) and the script
+     fails above 5e-5.
+  6. Sensitivity: for each feature, the same weights are run with the feature
+     switched off (e.g. no soft-cap, full instead of sliding attention), and the
+     independent implementation makes typical slips on purpose (rotary pairing,
+     GQA head mapping, window off by one, ...); the max abs logit changes go into
+     meta.json to show the case would catch an implementation that got them wrong.
 """
 import copy
 import hashlib
@@ -79,6 +89,39 @@ def llama3_rope(theta):
             "high_freq_factor": 4.0, "original_max_position_embeddings": 32}
 
 
+def pythia_buffers(config):
+    """The non-parameter tensors Pythia checkpoints carry per layer (written by the
+    transformers 4 of their day): the causal-mask buffer `attention.bias` (bool
+    [1, 1, P, P]), the scalar `attention.masked_bias` and `attention.rotary_emb.inv_freq`.
+    A loader must ignore them, including the bool dtype and the 0-d shape."""
+    p = config.max_position_embeddings
+    rot = int(config.hidden_size // config.num_attention_heads * config.rope_parameters["partial_rotary_factor"])
+    theta = config.rope_parameters["rope_theta"]
+    inv = 1.0 / theta ** (torch.arange(0, rot, 2, dtype=torch.float32) / rot)
+    out = {}
+    for l in range(config.num_hidden_layers):
+        a = f"gpt_neox.layers.{l}.attention."
+        out[a + "bias"] = torch.tril(torch.ones(p, p, dtype=torch.bool)).view(1, 1, p, p)
+        out[a + "masked_bias"] = torch.tensor(-1e9)
+        out[a + "rotary_emb.inv_freq"] = inv.clone()
+    return out
+
+
+def gpt2_mask_buffers(config):
+    """openai-community/gpt2's model.safetensors holds each layer's causal-mask buffer
+    `h.N.attn.bias` (float [1, 1, n_positions, n_positions], lower triangle of ones)."""
+    p = config.n_positions
+    return {f"h.{l}.attn.bias": torch.tril(torch.ones(p, p)).view(1, 1, p, p) for l in range(config.n_layer)}
+
+
+def llama_inv_freq_buffers(config):
+    """Older Llama checkpoints carry `self_attn.rotary_emb.inv_freq` per layer."""
+    hd = config.head_dim
+    inv = 1.0 / config.rope_parameters["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd)
+    return {f"model.layers.{l}.self_attn.rotary_emb.inv_freq": inv.clone()
+            for l in range(config.num_hidden_layers)}
+
+
 CASES = {
     "gpt2": dict(
         model_type="gpt2",
@@ -92,20 +135,38 @@ CASES = {
                   "fused c_attn (q|k|v columns)", "gelu_new MLP", "tied unembedding (no lm_head tensor)"],
         off={},
     ),
+    "gpt2-hub-layout": dict(
+        model_type="gpt2",
+        config=dict(n_layer=2, n_embd=48, n_head=6, n_inner=None, n_positions=32, vocab_size=257,
+                    activation_function="gelu_new", layer_norm_epsilon=1e-5,
+                    resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, tie_word_embeddings=True,
+                    bos_token_id=256, eos_token_id=256),
+        dtype="float32", style="legacy", strip_prefix="transformer.", extra_tensors=gpt2_mask_buffers,
+        legacy_extra={"n_ctx": 32}, legacy_drop=("n_inner",),
+        scales=dict(embed=0.5, pos=0.3, linear=0.2, out=0.12, bias=0.1, norm=0.25),
+        features=["tensor names WITHOUT the 'transformer.' prefix (h.0.attn.c_attn.weight, wte.weight), "
+                  "as openai-community/gpt2 stores them",
+                  "extra h.N.attn.bias causal-mask tensors (F32 [1,1,32,32]), to be ignored",
+                  "no n_inner key: MLP width 4 * n_embd = 192", "d_model 48, 6 heads of 8 dims",
+                  "n_ctx key, torch_dtype"],
+        off={},
+    ),
     "llama": dict(
         model_type="llama",
         config=dict(hidden_size=64, intermediate_size=80, num_hidden_layers=2, num_attention_heads=4,
                     num_key_value_heads=2, head_dim=24, vocab_size=300, max_position_embeddings=256,
                     rms_norm_eps=1e-5, hidden_act="silu", tie_word_embeddings=False,
                     rope_parameters=llama3_rope(500.0), bos_token_id=1, eos_token_id=2),
-        dtype="float32", style="legacy",
+        dtype="float32", style="legacy", extra_tensors=llama_inv_freq_buffers,
         scales=dict(embed=0.5, linear=0.14, out=0.1, norm=0.25, lm_head=0.5),
         features=["grouped-query attention (4 query heads, 2 kv heads)",
                   "explicit head_dim 24 != hidden/heads 16", "untied lm_head",
                   "rope_theta 500 (non-default)",
                   "rope_scaling llama3 (factor 8, low 1, high 4, original_max_position_embeddings 32): "
                   "frequencies in all three bands (kept, smoothed, divided)",
-                  "RMSNorm", "SiLU gated MLP"],
+                  "RMSNorm", "SiLU gated MLP",
+                  "extra per-layer self_attn.rotary_emb.inv_freq tensors (as older Llama checkpoints "
+                  "carry; unscaled), to be ignored"],
         off={"rope_scaling llama3 (plain rope, same theta)": lambda c: setattr(
                  c, "rope_parameters", {"rope_type": "default", "rope_theta": 500.0}),
              "rope_theta (10000 instead, same scaling)": lambda c: c.rope_parameters.update(
@@ -163,14 +224,17 @@ CASES = {
     "gpt_neox": dict(
         model_type="gpt_neox",
         config=dict(hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
-                    vocab_size=280, max_position_embeddings=256, layer_norm_eps=1e-5, hidden_act="gelu",
+                    vocab_size=280, max_position_embeddings=64, layer_norm_eps=1e-5, hidden_act="gelu",
                     use_parallel_residual=True, tie_word_embeddings=False, attention_bias=True,
                     rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
                                      "partial_rotary_factor": 0.25},
                     hidden_dropout=0.0, attention_dropout=0.0, bos_token_id=0, eos_token_id=0),
-        dtype="float32", style="legacy",
+        dtype="float32", style="legacy", extra_tensors=pythia_buffers,
         scales=dict(embed=0.5, linear=0.15, bias=0.1, norm=0.25, lm_head=0.4),
-        features=["Pythia config keys: rotary_pct 0.25 and integer rotary_emb_base, no rope_parameters, "
+        features=["extra non-weight tensors as in Pythia checkpoints, to be ignored: per layer "
+                  "attention.bias (bool [1,1,64,64]), attention.masked_bias (0-d float32), "
+                  "attention.rotary_emb.inv_freq",
+                  "Pythia config keys: rotary_pct 0.25 and integer rotary_emb_base, no rope_parameters, "
                   "no attention_bias key (default true: all four projections have biases)",
                   "partial rotary: first 4 of 16 dims per head, rotate-half pairing within those",
                   "parallel residual: x + attn(ln1(x)) + mlp(ln2(x))",
@@ -268,7 +332,7 @@ CASES = {
                   "before rotary", "no pre-norms: post_attention_layernorm and post_feedforward_layernorm "
                   "applied to the sublayer output before the residual add",
                   "GQA 4/2", "untied lm_head", "rope_theta 5e5"],
-        off={"q/k norms": "unit_qk_norm"},
+        off={"q/k norm gains (set to 1)": "unit_qk_norm"},
     ),
 }
 
@@ -555,9 +619,10 @@ def independent_forward(d, tokens, dtype=torch.float64, mistake=None):
 
     if mt == "gpt2":
         d_model, H, eps = c["n_embd"], c["n_head"], c["layer_norm_epsilon"]
-        x = W["transformer.wte.weight"][tokens] + W["transformer.wpe.weight"][:T][None]
+        pre = "transformer." if "transformer.wte.weight" in W else ""    # the hub's gpt2 has none
+        x = W[pre + "wte.weight"][tokens] + W[pre + "wpe.weight"][:T][None]
         for l in range(c["n_layer"]):
-            p = f"transformer.h.{l}."
+            p = f"{pre}h.{l}."
             h = _ln(x, W[p + "ln_1.weight"], W[p + "ln_1.bias"], eps)
             qkv = h @ W[p + "attn.c_attn.weight"] + W[p + "attn.c_attn.bias"]     # Conv1D: [in, out]
             q, k, v = (heads(t, H) for t in qkv.split(d_model, -1))
@@ -567,8 +632,8 @@ def independent_forward(d, tokens, dtype=torch.float64, mistake=None):
             m = _act(c["activation_function"])(h @ W[p + "mlp.c_fc.weight"] + W[p + "mlp.c_fc.bias"])
             x = x + m @ W[p + "mlp.c_proj.weight"] + W[p + "mlp.c_proj.bias"]
             resid[l] = x
-        x = _ln(x, W["transformer.ln_f.weight"], W["transformer.ln_f.bias"], eps)
-        logits = x @ W.get("lm_head.weight", W["transformer.wte.weight"]).T
+        x = _ln(x, W[pre + "ln_f.weight"], W[pre + "ln_f.bias"], eps)
+        logits = x @ W.get("lm_head.weight", W[pre + "wte.weight"]).T
 
     elif mt == "gpt_neox":
         d_model, H, eps = c["hidden_size"], c["num_attention_heads"], c["layer_norm_eps"]
@@ -718,8 +783,17 @@ def make_case(name, spec):
             os.remove(os.path.join(d, f))
     if spec["style"] == "legacy":
         legacy_config(os.path.join(d, "config.json"), spec)
+    extra = spec["extra_tensors"](config) if "extra_tensors" in spec else {}
+    strip = spec.get("strip_prefix")
+    if extra or strip:
+        path = os.path.join(d, "model.safetensors")
+        tensors = load_file(path)
+        if strip:
+            tensors = {(k[len(strip):] if k.startswith(strip) else k): v for k, v in tensors.items()}
+        tensors.update(extra)
+        save_file(tensors, path, metadata={"format": "pt"})
 
-    stored = stored_tensors(d)
+    stored = {k: v for k, v in stored_tensors(d).items() if k not in extra}
     files = sorted(f for f in os.listdir(d) if f.endswith(".safetensors"))
     if spec.get("shards"):
         assert os.path.exists(os.path.join(d, "model.safetensors.index.json")) and len(files) >= 2, files
@@ -785,6 +859,8 @@ def make_case(name, spec):
         "config_style": {"as_saved": "as save_pretrained writes it (transformers 5 keys)",
                          "legacy": "rewritten to the key spelling of published checkpoints"}[spec["style"]],
         "weight_files": files,
+        "extra_tensors_to_ignore": {k: [str(v.dtype).replace("torch.", ""), list(v.shape)]
+                                    for k, v in sorted(extra.items())},
         "tokens_shape": [BATCH, SEQ],
         "vocab_size": config.vocab_size,
         "d_model": expected["blocks.0.hook_resid_post"].shape[-1],

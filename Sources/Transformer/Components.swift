@@ -164,22 +164,35 @@ extension HookedTransformer {
         let a = weights.blocks[l].attn
         let src = kind == .q ? h : kvHead(h)
         if config.qkNorm && kind != .v {
-            let c = config
             // The norm spans every head's projection: compute them all, normalise, keep ours.
-            let heads = kind == .q ? c.nHeads : c.nKVHeads, width = heads * dh
+            let width = (kind == .q ? config.nHeads : config.nKVHeads) * dh
             let all = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)
             defer { all.deallocate() }
-            for g in 0..<heads { projectOne(a, kind, g, x, ldx: ldx, rows: rows, out: all + g * dh, ldOut: width) }
-            let w = kind == .q ? a.qNorm : a.kNorm
-            rmsNorm(all, rows: rows, width: width, weight: w?.pointer, weightOffset: c.normWeightOffset, eps: c.eps, output: all)
+            normalizedProjection(layer: l, kind: kind, normalized: x, ldx: ldx, rows: rows, into: all)
             for r in 0..<rows { (out + r * ldOut).update(from: all + r * width + src * dh, count: dh) }
         } else {
             projectOne(a, kind, src, x, ldx: ldx, rows: rows, out: out, ldOut: ldOut)
         }
-        if kind != .v, let rot = config.rotary {
-            let t = rotaryTables(positions: seqLen)
-            rot.apply(out, rows: rows, ld: ldOut, cos: t.cos, sin: t.sin) { positions?[$0] ?? $0 % seqLen }
-        }
+        if kind != .v { rotate(out, rows: rows, ld: ldOut, seqLen: seqLen, positions: positions) }
+    }
+
+    /// OLMo 2: the q (all query heads) or k (all key/value heads) projection of
+    /// one input, RMS-normalised over its whole width, into `out[rows, heads·d_head]`.
+    public func normalizedProjection(layer l: Int, kind: QKV, normalized x: UnsafePointer<Float>, ldx: Int? = nil,
+                                     rows: Int, into out: UnsafeMutablePointer<Float>) {
+        let c = config, a = weights.blocks[l].attn
+        let heads = kind == .q ? c.nHeads : c.nKVHeads, width = heads * c.dHead
+        for g in 0..<heads { projectOne(a, kind, g, x, ldx: ldx, rows: rows, out: out + g * c.dHead, ldOut: width) }
+        let w = kind == .q ? a.qNorm : a.kNorm
+        rmsNorm(out, rows: rows, width: width, weight: w?.pointer, weightOffset: c.normWeightOffset, eps: c.eps, output: out)
+    }
+
+    /// The rotary embedding of one head's q or k rows (row stride `ld`) in
+    /// place, at positions `positions[r]` (default r % seqLen); no-op without rotary.
+    public func rotate(_ x: UnsafeMutablePointer<Float>, rows: Int, ld: Int, seqLen: Int, positions: [Int]? = nil) {
+        guard let rot = config.rotary else { return }
+        let t = rotaryTables(positions: seqLen)
+        rot.apply(x, rows: rows, ld: ld, cos: t.cos, sin: t.sin) { positions?[$0] ?? $0 % seqLen }
     }
 
     /// Backward of `projectHead` (models without q/k norm): from `dOut[rows,

@@ -138,7 +138,27 @@ struct ForwardPass {
     /// where head h's input row r starts at `x + r·ldx + h·headStride`.
     func project(layer l: Int, kind: QKV, x: UnsafePointer<Float>, ldx: Int, headStride: Int,
                  out: UnsafeMutableBufferPointer<Float>) {
+        let group = c.queriesPerKVHead
+        if c.qkNorm && kind != .v && headStride == 0 {
+            // OLMo 2 on a shared input: one normalised projection serves every head.
+            let heads = kind == .q ? H : c.nKVHeads, width = heads * dh
+            let all = ws.buffer("qk norm projection", BT * width)
+            model.normalizedProjection(layer: l, kind: kind, normalized: x, ldx: ldx, rows: BT, into: all.base)
+            for h in 0..<H {
+                let src = kind == .q ? h : model.kvHead(h)
+                for r in 0..<BT { (out.base + r * hd + h * dh).update(from: all.base + r * width + src * dh, count: dh) }
+                model.rotate(out.base + h * dh, rows: BT, ld: hd, seqLen: T)
+            }
+            return
+        }
         for h in 0..<H {
+            if headStride == 0 && kind != .q && h % group != 0 {
+                // Grouped-query attention on a shared input: the query heads of a
+                // group read the same key/value head, so copy the group's first.
+                let first = h - h % group
+                for r in 0..<BT { (out.base + r * hd + h * dh).update(from: out.base + r * hd + first * dh, count: dh) }
+                continue
+            }
             model.projectHead(layer: l, head: h, kind: kind, normalized: x + h * headStride, ldx: ldx, rows: BT, seqLen: T,
                               out: out.base + h * dh, ldOut: hd)
         }

@@ -51,7 +51,24 @@ public final class HookedTransformer: @unchecked Sendable {
             throw ModelError("\(cfgPath): not a JSON object")
         }
         let arch = try Architectures.find(config: obj, file: cfgPath)
-        return (arch, try arch.config(json: obj, data: data, file: cfgPath), data, cfgPath)
+        let cfg = try arch.config(json: obj, data: data, file: cfgPath)
+        try checkSizes(cfg, file: cfgPath)
+        return (arch, cfg, data, cfgPath)
+    }
+
+    /// Bounds every size so that the products the weight shapes and buffers
+    /// need cannot overflow (a corrupt config must fail, not trap); far above
+    /// any real model.
+    private static func checkSizes(_ c: ModelConfig, file: String) throws {
+        let limits: [(String, Int, Int)] = [
+            ("layers", c.nLayers, 1 << 16), ("d_model / hidden_size", c.dModel, 1 << 20),
+            ("heads", c.nHeads, 1 << 16), ("head dimension", c.dHead, 1 << 16),
+            ("d_mlp / intermediate_size", c.dMLP ?? 0, 1 << 24), ("vocabulary", max(c.dVocab, c.dVocabOut), 1 << 24),
+            ("context length", c.nCtx, 1 << 31), ("sliding window", c.slidingWindow ?? 0, 1 << 31),
+        ]
+        for (what, v, limit) in limits where v > limit {
+            throw ModelError("\(file): \(what) \(v) exceeds the supported maximum \(limit)")
+        }
     }
 
     /// The files holding a directory's weights, in a fixed order:

@@ -107,7 +107,7 @@ final class EvaluatorEquivalenceTests: XCTestCase {
     }
 }
 
-let hfArchCases = ["gpt2", "llama", "llama-bf16-tied-sharded", "qwen2", "mistral", "gpt_neox", "gpt_neox-sequential",
+let hfArchCases = ["gpt2", "gpt2-hub-layout", "llama", "llama-bf16-tied-sharded", "qwen2", "mistral", "gpt_neox", "gpt_neox-sequential",
                    "gemma2", "gemma2-legacy", "phi3", "olmo2"]
 
 /// A small experiment on an hf-arch fixture model: its token rows as clean,

@@ -6,7 +6,7 @@ import Transformer
 /// `acdc forward`, `run`, `export` and `eval` as a user runs them on every
 /// Hugging Face architecture (`Tests/Fixtures/hf-arch/`).
 final class ArchitectureCommandTests: XCTestCase {
-    static let cases = ["gpt2", "llama", "llama-bf16-tied-sharded", "qwen2", "mistral", "gpt_neox", "gpt_neox-sequential",
+    static let cases = ["gpt2", "gpt2-hub-layout", "llama", "llama-bf16-tied-sharded", "qwen2", "mistral", "gpt_neox", "gpt_neox-sequential",
                         "gemma2", "gemma2-legacy", "phi3", "olmo2"]
 
     func testForwardWritesLogitsAndHooksMatchingTransformers() throws {

@@ -60,6 +60,8 @@ final class ArchitectureLoadErrorTests: XCTestCase {
             (["rms_norm_eps": -1.0], "rms_norm_eps"),
             (["head_dim": 0], "head_dim"),
             (["mlp_bias": true], "mlp_bias"),
+            (["hidden_size": 1 << 40], "hidden_size"),            // would overflow the weight shapes
+            (["num_attention_heads": 1 << 40, "num_key_value_heads": 1 << 40], "heads"),
         ]
         for (change, key) in cases {
             try editConfig { c in for (k, v) in change { c[k] = v } }

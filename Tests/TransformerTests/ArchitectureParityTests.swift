@@ -14,7 +14,7 @@ import TestSupport
 /// cases exercise moves the logits by ≥ 0.6 when ignored and every common
 /// slip (rotary pairing, GQA mapping, window off by one, ...) by ≥ 2.8.
 final class ArchitectureParityTests: XCTestCase {
-    static let cases = ["gpt2", "llama", "llama-bf16-tied-sharded", "qwen2", "mistral", "gpt_neox", "gpt_neox-sequential",
+    static let cases = ["gpt2", "gpt2-hub-layout", "llama", "llama-bf16-tied-sharded", "qwen2", "mistral", "gpt_neox", "gpt_neox-sequential",
                         "gemma2", "gemma2-legacy", "phi3", "olmo2"]
 
     static func caseDir(_ name: String) -> String { FixturePaths.path("hf-arch", name) }
