@@ -84,7 +84,7 @@ final class FiniteDifferenceTests: XCTestCase {
     }
 
     func testHuggingFaceArchitectures() throws {
-        for name in ["gpt2", "gpt_neox", "gpt_neox-sequential", "llama", "llama-bf16-tied-sharded", "mistral", "phi3", "qwen2"] {
+        for name in ["gpt2", "gpt2-hub-layout", "gpt_neox", "gpt_neox-sequential", "llama", "llama-bf16-tied-sharded", "mistral", "phi3", "qwen2"] {
             let dir = fixture("hf-arch/\(name)")
             let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/tokens.json"))) as! [[Int]]
             let tokens = try TokenBatch(rows, origin: name)
