@@ -8,6 +8,7 @@ let usage = """
 usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
        acdc-bench fixtures [--fixtures DIR] [--acdc PATH] [--repeats N]
        acdc-bench inprocess --experiment FILE [--threshold T] [--metric NAME] [--zero-ablation] [--repeats N]
+       acdc-bench attribution [--fixtures DIR] [--repeats N] [--skip-gpt2-small]
        acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
 """
 
@@ -101,6 +102,17 @@ case "inprocess":
         }
     }
     if bench.experiment.isEmpty { fail("inprocess needs --experiment FILE") }
+    do { try bench.run() } catch { fail("\(error)") }
+case "attribution":
+    var bench = AttributionBenchmark()
+    forEachFlag(args, switches: ["--skip-gpt2-small"]) { flag, value in
+        guard let value else { bench.skipGPT2Small = true; return }
+        switch flag {
+        case "--fixtures": bench.fixtures = value
+        case "--repeats": bench.repeats = positiveInt(flag, value)
+        default: fail("unknown option \(flag)")
+        }
+    }
     do { try bench.run() } catch { fail("\(error)") }
 case "-h", "--help", "help":
     print(usage)
