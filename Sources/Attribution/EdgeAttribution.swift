@@ -54,10 +54,13 @@ public final class EdgeAttribution {
     public func scores(method: AttributionMethod, igSteps: Int) throws -> [Float] {
         if method.usesSteps && igSteps < 1 { throw ACDCError("--ig-steps must be at least 1, got \(igSteps)") }
         if method == .exact { return try exactScores() }
-        let runner = try LossGradient(model: model, clean: experiment.clean, spec: spec, metricName: metricName)
+        // The clean run (senders recorded) also gives the metric's baseline.
+        let rowsU = LossGradient.unembedRows(spec: spec, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen)
+        let (cleanLogits, cleanTape) = LossGradient.forward(model: model, experiment.clean, unembedRows: rowsU, senders: true)
+        let runner = try LossGradient(model: model, clean: experiment.clean, spec: spec, metricName: metricName, baseline: cleanLogits)
         let N = Float(experiment.clean.rows)
-        // Clean run (senders recorded) and corrupted run: Δ = corrupted − clean per sender.
-        let clean = runner.run(experiment.clean, senders: true)
+        let clean = (gradients: runner.backward(logits: cleanLogits, tape: cleanTape, tokens: experiment.clean).gradients, tape: cleanTape)
+        // Δ = corrupted − clean per sender.
         var corruptedTape = ActivationTape(nLayers: model.config.nLayers, recordTape: false, recordSenders: true)
         _ = model.forward(experiment.corrupted, hooks: &corruptedTape, unembedRows: [])
         let cleanOut = senderOutputs(clean.tape), corruptedOut = senderOutputs(corruptedTape)

@@ -21,6 +21,7 @@ struct AttributionBenchmark {
     var fixtures = "Tests/Fixtures"
     var repeats = 3
     var skipGPT2Small = false
+    var threads = 2
 
     func best(_ n: Int, _ body: () throws -> Void) rethrows -> Double {
         var b = Double.infinity
@@ -57,7 +58,7 @@ struct AttributionBenchmark {
                 let path = fixtures + "/eap/tiny-gpt2/\(metric)-\(file).json"
                 let j = try JSONValue.parse(Array(FileManager.default.contents(atPath: path) ?? Data()))
                 let lib = j["timing"]?["attribute_seconds_best"]?.double
-                BLASThreads.set(2)
+                BLASThreads.set(threads)
                 let a = try EdgeAttribution(model: model, experiment: exp, metric: metric == "kl" ? "kl_div" : metric)
                 let t = try best(repeats) { _ = try a.scores(method: method, igSteps: steps) }
                 row("tiny-gpt2 \(metric) \(file)", ours: t, library: lib)
@@ -70,7 +71,7 @@ struct AttributionBenchmark {
         let e4 = try randomExperiment(m4, rows: 20, seq: 12, seed: 5)
         for (name, method, lib) in [("EAP", AttributionMethod.eap, 0.8), ("EAP-IG-inputs-5", .eapIGInputs, 2.7),
                                     ("EAP-IG-activations-5", .eapIGActivations, 20.0)] {
-            BLASThreads.set(2)
+            BLASThreads.set(threads)
             let a = try EdgeAttribution(model: m4, experiment: e4, metric: nil)
             let t = try best(repeats) { _ = try a.scores(method: method, igSteps: 5) }
             row("4-layer d256 (20x12) \(name)", ours: t, library: lib)
@@ -87,7 +88,7 @@ struct AttributionBenchmark {
 
         // 4. forward + backward throughput on GPT-2 small.
         guard !skipGPT2Small else { return }
-        BLASThreads.set(2)
+        BLASThreads.set(threads)
         let cs = RandomGPT2.config()
         let ms = try RandomGPT2.make(config: cs, seed: 44)
         let es = try randomExperiment(ms, rows: 50, seq: 16, seed: 7)
