@@ -53,6 +53,13 @@ final class CommandTests: XCTestCase {
             XCTAssertEqual(j["empty"]!.double!, ref.value("empty_graph", "evaluate_graph"), accuracy: 1e-5)
         }
 
+        // acdc export draws a graph JSON.
+        let dot = try acdc(["export", dir.path + "/c10.json", "--format", "dot"])
+        XCTAssertEqual(dot.status, 0, dot.err)
+        XCTAssertTrue(dot.out.contains("\"m0\" -> \"logits\""), dot.out)
+        XCTAssertTrue(dot.out.contains("\"input\" -> \"a0.h0\""), dot.out)
+        XCTAssertFalse(dot.out.contains("a0.h3"), "pruned node drawn: \(dot.out)")
+
         let f = try acdc(["faithfulness", out, "--quiet", "--json"])
         XCTAssertEqual(f.status, 0, f.err)
         let j = try JSONValue.parse(Array(f.out.utf8))
