@@ -78,14 +78,17 @@ extension Activation {
     public func backward(pre: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .geluNew, .geluPytorchTanh:
+            // With σ = (1 + tanh u)/2 = 1/(1 + e^(−2u)): d/dx = σ + x·2σ(1 − σ)·u'
+            // (1 − tanh² = 4σ(1 − σ)); branch-free exp, so the loop vectorises.
             let c: Float = 0.7978845608028654
             for i in 0..<count {
-                let x = pre[i], t = tanhf(c * (x + 0.044715 * x * x * x))
-                grad[i] *= 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+                let x = pre[i], u = c * (x + 0.044715 * x * x * x)
+                let sigma = 1 / (1 + expBranchFree(-2 * u))
+                grad[i] *= sigma + x * 2 * sigma * (1 - sigma) * c * (1 + 3 * 0.044715 * x * x)
             }
         case .silu:
             for i in 0..<count {
-                let x = pre[i], s = 1 / (1 + expf(-x))
+                let x = pre[i], s = 1 / (1 + expBranchFree(-x))
                 grad[i] *= s * (1 + x * (1 - s))
             }
         case .gelu:

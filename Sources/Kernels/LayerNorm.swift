@@ -170,21 +170,31 @@ public func layerNormBackward(
     dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool = false
 ) {
     let ld = ldx ?? width
+    let xhat = UnsafeMutablePointer<Float>.allocate(capacity: width), g = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    defer { xhat.deallocate(); g.deallocate() }
     for r in 0..<rows {
-        let xr = x + r * ld, g = dy + r * width, out = dx + r * width
+        let xr = x + r * ld, dyr = dy + r * width, out = dx + r * width
         let (mean, scale) = rowMeanAndScale(xr, width: width, eps: eps)
-        let inv = 1 / Double(scale)
-        var sumG = 0.0, sumGX = 0.0
-        for i in 0..<width {
-            let gi = Double(g[i]) * Double(weight?[i] ?? 1)
-            sumG += gi
-            sumGX += gi * Double(xr[i] - mean) * inv
+        let inv = 1 / scale
+        if let w = weight { for i in 0..<width { g[i] = dyr[i] * w[i] } } else { g.update(from: dyr, count: width) }
+        for i in 0..<width { xhat[i] = (xr[i] - mean) * inv }
+        // Sums in Double lanes (as the forward's statistics), products in float32.
+        var accG = SIMD8<Double>(), accGX = SIMD8<Double>()
+        var i = 0
+        let gRaw = UnsafeRawPointer(g), xRaw = UnsafeRawPointer(xhat)
+        while i + 8 <= width {
+            let gv = gRaw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let xv = xRaw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            accG += SIMD8<Double>(gv); accGX += SIMD8<Double>(gv * xv)
+            i += 8
         }
-        let mG = sumG / Double(width), mGX = sumGX / Double(width)
-        for i in 0..<width {
-            let gi = Double(g[i]) * Double(weight?[i] ?? 1)
-            let v = Float(inv * (gi - mG - Double(xr[i] - mean) * inv * mGX))
-            if accumulate { out[i] += v } else { out[i] = v }
+        var sumG = laneSum(accG), sumGX = laneSum(accGX)
+        while i < width { sumG += Double(g[i]); sumGX += Double(g[i] * xhat[i]); i += 1 }
+        let mG = Float(sumG / Double(width)), mGX = Float(sumGX / Double(width))
+        if accumulate {
+            for i in 0..<width { out[i] += inv * (g[i] - mG - xhat[i] * mGX) }
+        } else {
+            for i in 0..<width { out[i] = inv * (g[i] - mG - xhat[i] * mGX) }
         }
     }
 }

@@ -99,7 +99,7 @@ public struct ReceiverGradients: Sendable {
 
     /// `self += other` (summing over integration steps or runs).
     public mutating func add(_ o: ReceiverGradients) {
-        func acc(_ a: inout [Float], _ b: [Float]) { for i in a.indices { a[i] += b[i] } }
+        func acc(_ a: inout [Float], _ b: [Float]) { if !a.isEmpty { addInPlace(&a, b, count: a.count) } }
         acc(&embed, o.embed); acc(&final, o.final)
         for l in 0..<nLayers { acc(&qkvInput[l], o.qkvInput[l]); if hasMLP { acc(&mlpIn[l], o.mlpIn[l]) } }
     }

@@ -22,6 +22,9 @@ struct AttributionBenchmark {
     var repeats = 3
     var skipGPT2Small = false
     var threads = 2
+    /// Run only this part: tiny, d256, exact or gpt2 (nil: all).
+    var only: String? = nil
+    func wants(_ part: String) -> Bool { only == nil || only == part }
 
     func best(_ n: Int, _ body: () throws -> Void) rethrows -> Double {
         var b = Double.infinity
@@ -49,6 +52,7 @@ struct AttributionBenchmark {
         print("| case | ours (s) | library (s) | speed-up |")
         print("|---|---:|---:|---:|")
         // 1. tiny-gpt2 against the fixture's own timings.
+        if wants("tiny") {
         let exp = try Experiment.load(path: fixtures + "/tiny-gpt2/experiment.json")
         let model = try HookedTransformer.load(directory: exp.modelPath)
         for metric in ["kl", "logit_diff"] {
@@ -64,7 +68,9 @@ struct AttributionBenchmark {
                 row("tiny-gpt2 \(metric) \(file)", ours: t, library: lib)
             }
         }
+        }
         // 2. 4-layer GPT-2-shaped model.
+        if wants("d256") {
         let c4 = ModelConfig(nLayers: 4, dModel: 256, nHeads: 4, dHead: 64, dMLP: 1024, dVocab: 50257, nCtx: 1024,
                              activation: .geluNew, normalization: .layerNorm)
         let m4 = try RandomGPT2.make(config: c4, seed: 42)
@@ -76,7 +82,9 @@ struct AttributionBenchmark {
             let t = try best(repeats) { _ = try a.scores(method: method, igSteps: 5) }
             row("4-layer d256 (20x12) \(name)", ours: t, library: lib)
         }
+        }
         // 3. exact on the 2-layer attention-only shape (310 edges).
+        if wants("exact") {
         let ca = ModelConfig(nLayers: 2, dModel: 512, nHeads: 8, dHead: 64, dMLP: nil, dVocab: 48262, nCtx: 2048,
                              activation: .geluNew, normalization: .layerNorm, attnOnly: true)
         let ma = try RandomAttentionOnly.make(config: ca, seed: 43)
@@ -85,9 +93,10 @@ struct AttributionBenchmark {
         precondition(aa.graph.edges.count == 310)
         let te = try best(repeats) { _ = try aa.scores(method: .exact, igSteps: 0) }
         row("2-layer attn-only, 310 edges, exact", ours: te, library: 75)
+        }
 
         // 4. forward + backward throughput on GPT-2 small.
-        guard !skipGPT2Small else { return }
+        guard !skipGPT2Small && wants("gpt2") else { return }
         BLASThreads.set(threads)
         let cs = RandomGPT2.config()
         let ms = try RandomGPT2.make(config: cs, seed: 44)

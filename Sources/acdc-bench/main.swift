@@ -8,7 +8,7 @@ let usage = """
 usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
        acdc-bench fixtures [--fixtures DIR] [--acdc PATH] [--repeats N]
        acdc-bench inprocess --experiment FILE [--threshold T] [--metric NAME] [--zero-ablation] [--repeats N]
-       acdc-bench attribution [--fixtures DIR] [--repeats N] [--threads N] [--skip-gpt2-small]
+       acdc-bench attribution [--fixtures DIR] [--repeats N] [--threads N] [--only tiny|d256|exact|gpt2] [--skip-gpt2-small]
        acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
 """
 
@@ -111,6 +111,7 @@ case "attribution":
         case "--fixtures": bench.fixtures = value
         case "--repeats": bench.repeats = positiveInt(flag, value)
         case "--threads": bench.threads = positiveInt(flag, value)
+        case "--only": bench.only = value
         default: fail("unknown option \(flag)")
         }
     }
