@@ -54,6 +54,11 @@ public final class EdgeAttribution {
     public func scores(method: AttributionMethod, igSteps: Int) throws -> [Float] {
         if method.usesSteps && igSteps < 1 { throw ACDCError("--ig-steps must be at least 1, got \(igSteps)") }
         if method == .exact { return try exactScores() }
+        // Small models' GEMMs are too small for two BLAS threads: the
+        // threads' hand-offs cost more than they save (tiny-gpt2: ~30% of the time).
+        let threads = BLASThreads.current
+        if model.config.dModel < 256 { BLASThreads.set(1) }
+        defer { BLASThreads.set(threads) }
         // The clean run (senders recorded) also gives the metric's baseline.
         let rowsU = LossGradient.unembedRows(spec: spec, rows: experiment.clean.rows, seqLen: experiment.clean.seqLen)
         let (cleanLogits, cleanTape) = LossGradient.forward(model: model, experiment.clean, unembedRows: rowsU, senders: true)
