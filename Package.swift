@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "ACDC", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "ACDC", "Tokenizer", "Transformer"]),
         .testTarget(name: "CircuitsTests", dependencies: ["TestSupport", "Circuits", "ACDC", "Checkpoint", "Transformer"]),
-        .testTarget(name: "AttributionTests", dependencies: ["TestSupport", "Attribution", "ACDC", "Transformer", "Kernels"]),
+        .testTarget(name: "AttributionTests", dependencies: ["TestSupport", "Attribution", "ACDC", "Checkpoint", "Transformer", "Kernels"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "ACDC", "Checkpoint", "Kernels", "Transformer"]),
     ]
 )

@@ -1,5 +1,6 @@
 import ACDC
 import Attribution
+import Checkpoint
 import Foundation
 import TestSupport
 import Transformer
@@ -35,7 +36,13 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(file.edges, ref.scores.map(\.0))
         let largest = ref.scores.map { abs($0.1) }.max()!
         for (s, r) in zip(file.scores, ref.scores) { XCTAssertEqual(s, r.1, accuracy: 1e-4 * largest, r.0) }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/scores.h5"))
+        // scores.h5 holds the same names and scores.
+        let h5 = try HDF5File.open(out + "/scores.h5")
+        XCTAssertEqual(try h5.readStrings(from: "edges/name"), file.edges)
+        XCTAssertEqual(try h5.readVector(Float.self, from: "edges/score"), file.scores)
+        XCTAssertEqual(try h5.stringAttribute("method"), "eap")
+        XCTAssertEqual(try h5.stringAttribute("format"), ScoresFile.format)
+        try h5.close()
 
         // The library's top-10 selection and its evaluation.
         let sel = try acdc(["select", out, "--top-n", "10", "--output", dir.path + "/c10", "--json"])
