@@ -146,8 +146,6 @@ extension HookedTransformer {
 
         var dz = [Float](repeating: 0, count: BT * hd)
         var dq = [Float](repeating: 0, count: BT * hd), dk = dq, dv = dq
-        var headNorm = [Float](repeating: 0, count: BT * d)
-        var column = [Float](repeating: 0, count: BT * c.dHead)
         for l in stride(from: L - 1, through: 0, by: -1) {
             var dMLPIn = [Float](repeating: 0, count: c.hasMLP ? BT * d : 0)
             if c.hasMLP && !frozen.contains(.mlp(layer: l)) {
@@ -164,20 +162,30 @@ extension HookedTransformer {
                                       dq: &dq, dk: &dk, dv: &dv)
                 let dqkv = [dq, dk, dv]
                 let residPre = tape[.residPre(l)]
-                for kind in QKV.allCases {
-                    for h in 0..<H {
-                        // Head h's slice of d(q|k|v), made contiguous for the rotary backward.
-                        for r in 0..<BT {
-                            for j in 0..<c.dHead { column[r * c.dHead + j] = dqkv[kind.rawValue][r * hd + h * c.dHead + j] }
-                        }
-                        projectHeadBackward(layer: l, head: h, kind: kind, dOut: &column, ldOut: c.dHead, rows: BT,
-                                            seqLen: T, into: &headNorm)
-                        let off = grads.headOffset(h, kind)
-                        dInputs.withUnsafeMutableBufferPointer { out in
-                            normalizeBackward(.ln1(l), residPre, rows: BT, dy: headNorm, dx: out.baseAddress! + off)
+                // Every head's q, k and v input: 3H independent (projection, ln1)
+                // backwards, in two fixed halves side by side, BLAS single-threaded.
+                let items = Parallel.split(3 * H, parts: 2)
+                let threads = BLASThreads.current
+                BLASThreads.set(1)
+                dInputs.withUnsafeMutableBufferPointer { out in
+                    let out = out.baseAddress!
+                    Parallel.forEach(items.count) { part in
+                        let column = UnsafeMutablePointer<Float>.allocate(capacity: BT * c.dHead)
+                        let headNorm = UnsafeMutablePointer<Float>.allocate(capacity: BT * d)
+                        defer { column.deallocate(); headNorm.deallocate() }
+                        for item in items[part] {
+                            let kind = QKV(rawValue: item / H)!, h = item % H
+                            // Head h's slice of d(q|k|v), made contiguous for the rotary backward.
+                            dqkv[kind.rawValue].withUnsafeBufferPointer { g in
+                                for r in 0..<BT { (column + r * c.dHead).update(from: g.baseAddress! + r * hd + h * c.dHead, count: c.dHead) }
+                            }
+                            projectHeadBackward(layer: l, head: h, kind: kind, dOut: column, ldOut: c.dHead, rows: BT,
+                                                seqLen: T, into: headNorm)
+                            normalizeBackward(.ln1(l), residPre, rows: BT, dy: headNorm, dx: out + grads.headOffset(h, kind))
                         }
                     }
                 }
+                BLASThreads.set(threads)
                 for i in 0..<(3 * H) {
                     dInputs.withUnsafeBufferPointer { addInPlace(&dResid, $0.baseAddress! + i * BT * d, count: BT * d) }
                 }

@@ -221,19 +221,29 @@ extension HookedTransformer {
                                       dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
         let H = config.nHeads, dh = config.dHead, hd = H * dh
         let scale = config.attentionScale
-        let dp = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
-        defer { dp.deallocate() }
-        for b in 0..<B { for h in 0..<H {
-            let off = b * T * hd + h * dh
-            let p = pattern + (b * H + h) * T * T
-            // dP = dz·vᵀ, dv = Pᵀ·dz
-            sgemm(T, T, dh, a: dz + off, lda: hd, b: v + off, ldb: hd, transposeB: true, c: dp)
-            sgemm(T, dh, T, a: p, transposeA: true, b: dz + off, ldb: hd, c: dv + off, ldc: hd)
-            softmaxRowsBackward(p, dp, queries: T, keys: T)
-            // dq = scale·dS·k, dk = scale·dSᵀ·q
-            sgemm(T, dh, T, a: dp, b: k + off, ldb: hd, c: dq + off, ldc: hd, alpha: scale)
-            sgemm(T, dh, T, a: dp, transposeA: true, b: q + off, ldb: hd, c: dk + off, ldc: hd, alpha: scale)
-        } }
+        // Many small products (T x T x d_head): two fixed halves of the
+        // (sequence, head) blocks run side by side with single-threaded BLAS
+        // (two BLAS threads on blocks this small mostly wait on each other).
+        let blocks = Parallel.split(B * H, parts: 2)
+        let threads = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(threads) }
+        Parallel.forEach(blocks.count) { part in
+            let dp = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
+            defer { dp.deallocate() }
+            for bh in blocks[part] {
+                let b = bh / H, h = bh % H
+                let off = b * T * hd + h * dh
+                let p = pattern + (b * H + h) * T * T
+                // dP = dz·vᵀ, dv = Pᵀ·dz
+                sgemm(T, T, dh, a: dz + off, lda: hd, b: v + off, ldb: hd, transposeB: true, c: dp)
+                sgemm(T, dh, T, a: p, transposeA: true, b: dz + off, ldb: hd, c: dv + off, ldc: hd)
+                softmaxRowsBackward(p, dp, queries: T, keys: T)
+                // dq = scale·dS·k, dk = scale·dSᵀ·q
+                sgemm(T, dh, T, a: dp, b: k + off, ldb: hd, c: dq + off, ldc: hd, alpha: scale)
+                sgemm(T, dh, T, a: dp, transposeA: true, b: q + off, ldb: hd, c: dk + off, ldc: hd, alpha: scale)
+            }
+        }
     }
 
     @inline(__always)
