@@ -20,7 +20,14 @@ public final class CircuitEvaluator {
 
     public var graph: AttributionGraph { conversion.attribution }
 
-    /// The metric of the circuit whose library edges are `present`.
+    /// The library's pruning (`evaluate_graph` prunes before it evaluates):
+    /// nodes without an in-circuit input or output lose their edges.
+    public func prune(_ present: [Bool]) -> [Bool] {
+        // Scores play no part in pruning.
+        (try? Selection(graph: graph, scores: [Float](repeating: 0, count: graph.edges.count)))?.prune(present) ?? present
+    }
+
+    /// The metric of the circuit whose library edges are `present` (as given: prune first for `evaluate_graph`).
     public func evaluate(_ present: [Bool]) -> Double { evaluator.evaluate(conversion.acdcMask(present: present)) }
     /// The full model (clean run) and the empty circuit (corrupted run).
     public func full() -> Double { evaluate([Bool](repeating: true, count: graph.edges.count)) }

@@ -19,7 +19,12 @@ struct EvalCommand: ParsableCommand {
         (ACDC.md §3.7). Evaluating a run's exported circuit with the run's options \
         gives the run's final metric.
 
-        A circuit in the EAP-IG/MIB vocabulary (graph JSON with `cfg` and         `edges`, as `acdc select` writes it, or an edge list of names like         input->a0.h1<q>) is evaluated as the library's evaluate_graph does (absent         edges patched to their corrupted value), next to the full model's and the         empty circuit's metric.
+        A circuit in the EAP-IG/MIB vocabulary (graph JSON with `cfg` and \
+        `edges`, as `acdc select` writes it, or an edge list of names like \
+        input->a0.h1<q>) is evaluated as the library's evaluate_graph does: pruned \
+        (nodes without an in-circuit input or output lose their edges), absent \
+        edges patched to their corrupted value; the full model's and the empty \
+        circuit's metric are reported next to it.
         """)
 
     @OptionGroup var source: ExperimentSource
@@ -63,19 +68,23 @@ struct EvalCommand: ParsableCommand {
         let model: HookedTransformer
         do { model = try HookedTransformer.load(directory: exp.modelPath) } catch let e as ModelError { throw ACDCError(e.message) }
         let ev = try CircuitEvaluator(model: model, experiment: exp, metric: metric)
-        let present = try CircuitFiles.load(path: edges, graph: ev.graph)
+        let given = try CircuitFiles.load(path: edges, graph: ev.graph)
+        // As the library's evaluate_graph: prune, then evaluate.
+        let present = ev.prune(given)
         let value = ev.evaluate(present), full = ev.full(), empty = ev.empty()
-        let kept = present.filter { $0 }.count, total = ev.graph.edges.count
+        let kept = present.filter { $0 }.count, total = ev.graph.edges.count, listed = given.filter { $0 }.count
         if json {
             let j: JSONValue = .object([
                 ("metric", .string(ev.setup.metricName)), ("value", .number(value)), ("full", .number(full)), ("empty", .number(empty)),
-                ("edges", .number(Double(kept))), ("edges_total", .number(Double(total))), ("vocabulary", .string("eap-ig")),
+                ("edges", .number(Double(kept))), ("edges_listed", .number(Double(listed))),
+                ("edges_total", .number(Double(total))), ("vocabulary", .string("eap-ig")),
                 ("edge_file", .string(edges)),
             ])
             print(j.serialized())
         } else {
             func f(_ x: Double) -> String { String(format: "%.9g", x) }
-            print("\(ev.setup.metricName) = \(f(value)) with \(kept) of \(total) edges (EAP-IG graph, corrupted patching); full model \(f(full)), empty circuit \(f(empty))")
+            let pruned = listed == kept ? "" : " (\(listed) listed, pruned as the library does)"
+            print("\(ev.setup.metricName) = \(f(value)) with \(kept) of \(total) edges\(pruned) (EAP-IG graph, corrupted patching); full model \(f(full)), empty circuit \(f(empty))")
         }
     }
 }

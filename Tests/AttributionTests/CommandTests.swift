@@ -82,6 +82,38 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(csv.split(separator: "\n").count, 11)
     }
 
+    /// eval prunes a library circuit before evaluating it, as evaluate_graph does.
+    func testEvalPrunesLikeTheLibrary() throws {
+        let dir = ScratchDirectory(prefix: "attr-prune")
+        let ref = try LibraryCase("logit_diff-EAP")
+        let top10 = ref.selections.first { $0["kind"] as! String == "topn" && $0["n"] as! Int == 10 }!
+        let before = top10["edges_before_prune"] as! [String]
+        XCTAssertGreaterThan(before.count, (top10["edges"] as! [String]).count)
+        try before.joined(separator: "\n").write(toFile: dir.path + "/raw.txt", atomically: true, encoding: .utf8)
+        let ev = try acdc(["eval", "--experiment", experiment, "--metric", "logit_diff", "--edges", dir.path + "/raw.txt", "--json"])
+        XCTAssertEqual(ev.status, 0, ev.err)
+        let j = try JSONValue.parse(Array(ev.out.utf8))
+        XCTAssertEqual(j["edges"]!.int!, (top10["edges"] as! [String]).count)
+        XCTAssertEqual(j["edges_listed"]!.int!, before.count)
+        let theirs = (top10["evaluate_graph"] as! NSNumber).doubleValue
+        XCTAssertEqual(j["value"]!.double!, theirs, accuracy: 1e-5 * abs(theirs))
+    }
+
+    /// An ACDC run's circuit, exported in the library's vocabulary, evaluates
+    /// there to the run's final metric (shared positions: the embedding node
+    /// and `input` differ by a constant).
+    func testACDCCircuitEvaluatesInTheLibraryVocabulary() throws {
+        let dir = ScratchDirectory(prefix: "attr-acdc")
+        let run = try acdc(["run", "--experiment", experiment, "--threshold", "0.05", "--metric", "kl_div",
+                            "--out", dir.path + "/run", "--quiet", "--json"])
+        XCTAssertEqual(run.status, 0, run.err)
+        let final = try JSONValue.parse(Array(run.out.utf8))["final_metric"]!.double!
+        XCTAssertEqual(try acdc(["export", dir.path + "/run", "--format", "mib", "-o", dir.path + "/c.json"]).status, 0)
+        let ev = try acdc(["eval", "--experiment", experiment, "--metric", "kl_div", "--edges", dir.path + "/c.json", "--json"])
+        XCTAssertEqual(ev.status, 0, ev.err)
+        XCTAssertEqual(try JSONValue.parse(Array(ev.out.utf8))["value"]!.double!, final, accuracy: 1e-5 * abs(final) + 1e-6)
+    }
+
     func testBadInputGetsOneLineErrors() throws {
         let dir = ScratchDirectory(prefix: "attr-bad")
         func fails(_ args: [String], _ needle: String) throws {
