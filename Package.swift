@@ -3,7 +3,8 @@ import PackageDescription
 
 // One module per concern; read the folder names top-down to see the architecture:
 // C shims (CBLAS, CHDF5) -> Kernels -> Transformer -> ACDC -> Checkpoint / Tasks
-// -> Circuits (exports, circuit evaluation, sweeps) -> acdc (CLI).
+// -> Circuits (exports, circuit evaluation, sweeps) -> acdc (CLI); Attribution
+// (gradient edge scores: EAP, EAP-IG; selection, faithfulness) sits beside ACDC.
 let package = Package(
     name: "acdc-swift",
     platforms: [.macOS(.v13)],
@@ -27,11 +28,12 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["CHDF5", "ACDC", "Transformer"], exclude: ["SCHEMA.md"]),
         .target(name: "Tasks", dependencies: ["ACDC", "Tokenizer", "Transformer"]),
         .target(name: "Circuits", dependencies: ["ACDC", "Checkpoint", "Transformer"]),
+        .target(name: "Attribution", dependencies: ["ACDC", "Transformer", "Kernels"]),
         .executableTarget(name: "acdc", dependencies: [
-            "ACDC", "Checkpoint", "Circuits", "Tasks", "Transformer", "Tokenizer",
+            "ACDC", "Attribution", "Checkpoint", "Circuits", "Tasks", "Transformer", "Tokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Transformer", "Kernels", "Tokenizer"]),
+        .executableTarget(name: "acdc-bench", dependencies: ["ACDC", "Attribution", "Transformer", "Kernels", "Tokenizer"]),
         // Shared by the test targets: repository paths, scratch directories, the
         // built acdc executable, the reference fixtures' expected runs.
         .target(name: "TestSupport", dependencies: ["ACDC"], path: "Tests/TestSupport"),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "ACDC", "Kernels"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "ACDC", "Tokenizer", "Transformer"]),
         .testTarget(name: "CircuitsTests", dependencies: ["TestSupport", "Circuits", "ACDC", "Checkpoint", "Transformer"]),
+        .testTarget(name: "AttributionTests", dependencies: ["TestSupport", "Attribution", "ACDC", "Checkpoint", "Transformer", "Kernels"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "ACDC", "Checkpoint", "Kernels", "Transformer"]),
     ]
 )

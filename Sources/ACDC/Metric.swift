@@ -204,6 +204,73 @@ public struct Metric: Sendable {
     }
 }
 
+extension Metric {
+    /// Backward of `evaluate`: ∂metric/∂logits, `[rows, P, vocab]` like the
+    /// logits. Every metric here has one (the docstring metric's max over the
+    /// wrong tokens passes its gradient to the largest, as torch's `max` does).
+    public func gradient(_ logits: UnsafePointer<Float>) -> [Float] {
+        let V = vocab, P = positions.count
+        var g = [Float](repeating: 0, count: rows * P * V)
+        func at(_ r: Int, _ j: Int) -> UnsafePointer<Float> { logits + (r * P + j) * V }
+        func softmax(_ r: Int, _ j: Int) -> [Float] {
+            var lp = [Float](repeating: 0, count: V)
+            lp.withUnsafeMutableBufferPointer { logSoftmax(at(r, j), count: V, output: $0.baseAddress!) }
+            return lp.map { expf($0) }
+        }
+        let invRows = 1 / Float(rows)
+        switch spec {
+        case .klDiv(let s):
+            // mean over entries of Σ p_clean (log p_clean − log softmax(z)): (softmax(z) − p_clean) / n.
+            let es = entries(s)
+            let inv = 1 / Float(es.count)
+            for (r, j, _) in es {
+                let p = softmax(r, j), base = (r * P + j) * V
+                for v in 0..<V { g[base + v] += (p[v] - baseProbs[base + v]) * inv }
+            }
+        case .logitDiff(let p, let c, let w):
+            let j = slot[p]!
+            for r in 0..<rows { g[(r * P + j) * V + c[r]] -= invRows; g[(r * P + j) * V + w[r]] += invRows }
+        case .l2(let ps, let dims):
+            let n = Float(rows * ps.count * dims.count)
+            for r in 0..<rows { for p in ps { let j = slot[p]!
+                for dd in dims {
+                    let i = (r * P + j) * V + dd
+                    g[i] += 2 * (at(r, j)[dd] - baseLogits[i]) / n
+                }
+            } }
+        case .greaterThan(let p, let years, let start):
+            // L_r = −Σ_t c_t·softmax_t, c = +1 above the start year, −1 at or below (0 when the start is 00).
+            let j = slot[p]!
+            for r in 0..<rows {
+                let prob = softmax(r, j)
+                var coeff = [Float](repeating: 0, count: V)
+                for (yy, t) in years.enumerated() { coeff[t] += yy > start[r] ? 1 : (start[r] == 0 ? 0 : -1) }
+                var mean: Float = 0
+                for v in 0..<V { mean += coeff[v] * prob[v] }
+                for v in 0..<V { g[(r * P + j) * V + v] = -prob[v] * (coeff[v] - mean) * invRows }
+            }
+        case .docstring(let p, let c, let w):
+            let j = slot[p]!
+            for r in 0..<rows {
+                let row = at(r, j)
+                var best = w[r][0]
+                for t in w[r] where row[t] > row[best] { best = t }
+                g[(r * P + j) * V + c[r]] -= invRows
+                g[(r * P + j) * V + best] += invRows
+            }
+        case .nll(let s, let labels), .matchNLL(let s, let labels):
+            let es = entries(s)
+            let inv = 1 / Float(es.count)
+            for (r, j, p) in es {
+                let prob = softmax(r, j), base = (r * P + j) * V
+                for v in 0..<V { g[base + v] += prob[v] * inv }
+                g[base + labels[r][p]] -= inv
+            }
+        }
+        return g
+    }
+}
+
 /// Reusable vocabulary-sized rows for the log-softmax (allocating ~200 KB
 /// per evaluation and thread costs page faults). Thread-safe.
 final class RowScratch: @unchecked Sendable {

@@ -71,3 +71,33 @@ public enum Activation: String, Sendable, Codable {
         }
     }
 }
+
+extension Activation {
+    /// Backward of `apply`: `grad[i] *= act'(pre[i])`, `pre` being the
+    /// activation's input (TL's `hook_pre`).
+    public func backward(pre: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .geluNew, .geluPytorchTanh:
+            // With σ = (1 + tanh u)/2 = 1/(1 + e^(−2u)): d/dx = σ + x·2σ(1 − σ)·u'
+            // (1 − tanh² = 4σ(1 − σ)); branch-free exp, so the loop vectorises.
+            let c: Float = 0.7978845608028654
+            for i in 0..<count {
+                let x = pre[i], u = c * (x + 0.044715 * x * x * x)
+                let sigma = 1 / (1 + expBranchFree(-2 * u))
+                grad[i] *= sigma + x * 2 * sigma * (1 - sigma) * c * (1 + 3 * 0.044715 * x * x)
+            }
+        case .silu:
+            for i in 0..<count {
+                let x = pre[i], s = 1 / (1 + expBranchFree(-x))
+                grad[i] *= s * (1 + x * (1 - s))
+            }
+        case .gelu:
+            for i in 0..<count {
+                let x = pre[i]
+                grad[i] *= 0.5 * (1 + erff(x * 0.7071067811865476)) + x * 0.3989422804014327 * expf(-0.5 * x * x)
+            }
+        case .relu:
+            for i in 0..<count where pre[i] <= 0 { grad[i] = 0 }
+        }
+    }
+}

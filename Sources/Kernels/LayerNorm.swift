@@ -157,3 +157,65 @@ public func rmsNorm(
 public func rmsNormScales(_ input: UnsafePointer<Float>, rows: Int, width: Int, eps: Float, output: UnsafeMutablePointer<Float>) {
     for r in 0..<rows { output[r] = rowRMSScale(input + r * width, width: width, eps: eps) }
 }
+
+// MARK: backward
+
+/// Backward of `layerNorm` (weight `w`, nil for LNPre): given `dy` for `rows`
+/// rows of `x`, `dx = (1/s)·(g − mean(g) − x̂·mean(g·x̂))` with `g = dy·w`,
+/// `x̂ = (x − mean)/s`. Row r of `x` starts at `x + r·ldx` (a head's input can be
+/// a shared residual row); `dx` is contiguous and is added to when `accumulate`.
+/// The means run in Double, like the forward's statistics.
+public func layerNormBackward(
+    _ x: UnsafePointer<Float>, ldx: Int? = nil, rows: Int, width: Int, weight: UnsafePointer<Float>?, eps: Float,
+    dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool = false
+) {
+    let ld = ldx ?? width
+    let xhat = UnsafeMutablePointer<Float>.allocate(capacity: width), g = UnsafeMutablePointer<Float>.allocate(capacity: width)
+    defer { xhat.deallocate(); g.deallocate() }
+    for r in 0..<rows {
+        let xr = x + r * ld, dyr = dy + r * width, out = dx + r * width
+        let (mean, scale) = rowMeanAndScale(xr, width: width, eps: eps)
+        let inv = 1 / scale
+        if let w = weight { for i in 0..<width { g[i] = dyr[i] * w[i] } } else { g.update(from: dyr, count: width) }
+        for i in 0..<width { xhat[i] = (xr[i] - mean) * inv }
+        // Sums in Double lanes (as the forward's statistics), products in float32.
+        var accG = SIMD8<Double>(), accGX = SIMD8<Double>()
+        var i = 0
+        let gRaw = UnsafeRawPointer(g), xRaw = UnsafeRawPointer(xhat)
+        while i + 8 <= width {
+            let gv = gRaw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let xv = xRaw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            accG += SIMD8<Double>(gv); accGX += SIMD8<Double>(gv * xv)
+            i += 8
+        }
+        var sumG = laneSum(accG), sumGX = laneSum(accGX)
+        while i < width { sumG += Double(g[i]); sumGX += Double(g[i] * xhat[i]); i += 1 }
+        let mG = Float(sumG / Double(width)), mGX = Float(sumGX / Double(width))
+        if accumulate {
+            for i in 0..<width { out[i] += inv * (g[i] - mG - xhat[i] * mGX) }
+        } else {
+            for i in 0..<width { out[i] = inv * (g[i] - mG - xhat[i] * mGX) }
+        }
+    }
+}
+
+/// Backward of `rmsNorm`: `dx = (1/s)·(g − x̂·mean(g·x̂))` with `g = dy·(w + offset)`, `x̂ = x/s`.
+/// Layout as in `layerNormBackward`.
+public func rmsNormBackward(
+    _ x: UnsafePointer<Float>, ldx: Int? = nil, rows: Int, width: Int, weight: UnsafePointer<Float>?, weightOffset: Float = 0,
+    eps: Float, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool = false
+) {
+    let ld = ldx ?? width
+    for r in 0..<rows {
+        let xr = x + r * ld, g = dy + r * width, out = dx + r * width
+        let inv = 1 / Double(rowRMSScale(xr, width: width, eps: eps))
+        func gw(_ i: Int) -> Double { Double(g[i]) * (weight.map { Double($0[i] + weightOffset) } ?? 1) }
+        var sumGX = 0.0
+        for i in 0..<width { sumGX += gw(i) * Double(xr[i]) * inv }
+        let mGX = sumGX / Double(width)
+        for i in 0..<width {
+            let v = Float(inv * (gw(i) - Double(xr[i]) * inv * mGX))
+            if accumulate { out[i] += v } else { out[i] = v }
+        }
+    }
+}

@@ -31,12 +31,23 @@ public struct Rotary: Sendable, Equatable {
     /// Rotates `rows` vectors in place; row r (at `x + r·ld`) has position `positions(r)`.
     public func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, ld: Int, cos c: [Float], sin s: [Float],
                       position: (Int) -> Int) {
+        rotate(x, rows: rows, ld: ld, cos: c, sin: s, sign: 1, position: position)
+    }
+
+    /// Backward of `apply`: a rotation's gradient is the inverse rotation (by −p·θᵢ).
+    public func applyBackward(_ dx: UnsafeMutablePointer<Float>, rows: Int, ld: Int, cos c: [Float], sin s: [Float],
+                              position: (Int) -> Int) {
+        rotate(dx, rows: rows, ld: ld, cos: c, sin: s, sign: -1, position: position)
+    }
+
+    private func rotate(_ x: UnsafeMutablePointer<Float>, rows: Int, ld: Int, cos c: [Float], sin s: [Float],
+                        sign: Float, position: (Int) -> Int) {
         let half = dim / 2
         c.withUnsafeBufferPointer { cp in s.withUnsafeBufferPointer { sp in
             for r in 0..<rows {
                 let v = x + r * ld, p = position(r) * half
                 for i in 0..<half {
-                    let a = v[i], b = v[i + half], co = cp[p + i], si = sp[p + i]
+                    let a = v[i], b = v[i + half], co = cp[p + i], si = sign * sp[p + i]
                     v[i] = a * co - b * si
                     v[i + half] = b * co + a * si
                 }

@@ -40,3 +40,15 @@ public func logSoftmax(_ x: UnsafePointer<Float>, count: Int, output: UnsafeMuta
     let logSum = logf(sum)
     for i in 0..<count { output[i] = (x[i] - mx) - logSum }
 }
+
+/// Backward of `softmaxRows`: given the probabilities `p` and `dp` (both
+/// `queries × keys`), overwrites `dp` with the scores' gradient
+/// `p ⊙ (dp − Σ_k dp·p)`. Masked keys have p = 0, so they get none.
+public func softmaxRowsBackward(_ p: UnsafePointer<Float>, _ dp: UnsafeMutablePointer<Float>, queries: Int, keys: Int) {
+    for q in 0..<queries {
+        let pr = p + q * keys, g = dp + q * keys
+        var dot: Float = 0
+        for k in 0..<keys { dot += pr[k] * g[k] }
+        for k in 0..<keys { g[k] = pr[k] * (g[k] - dot) }
+    }
+}

@@ -111,6 +111,26 @@ extension HookedTransformer {
         }
     }
 
+    /// Backward of `normalize` (and of the identity where the site has no
+    /// norm): `dx (+)= ∂norm/∂x · dy` for `rows` rows of `x` (row stride `ldx`,
+    /// so a head can differentiate through a shared residual row); `dy`, `dx` contiguous.
+    public func normalizeBackward(_ site: NormSite, _ x: UnsafePointer<Float>, ldx: Int? = nil, rows: Int, width: Int? = nil,
+                                  dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let w = width ?? config.dModel
+        guard hasNorm(site) else {
+            if accumulate { addInPlace(dx, dy, count: rows * w) } else { dx.update(from: dy, count: rows * w) }
+            return
+        }
+        let nw = normWeights(site)
+        if config.normalization == .rms {
+            rmsNormBackward(x, ldx: ldx, rows: rows, width: w, weight: nw?.w?.pointer, weightOffset: config.normWeightOffset,
+                            eps: config.eps, dy: dy, dx: dx, accumulate: accumulate)
+        } else {
+            layerNormBackward(x, ldx: ldx, rows: rows, width: w, weight: nw?.w?.pointer, eps: config.eps,
+                              dy: dy, dx: dx, accumulate: accumulate)
+        }
+    }
+
     /// ln1 of one head's input rows (row stride `stride`) into contiguous
     /// `out[rows, d]`; for shortformer models the positional embedding is added
     /// to the normalised query and key inputs, as TransformerLens does.
@@ -175,6 +195,57 @@ extension HookedTransformer {
         rot.apply(x, rows: rows, ld: ld, cos: t.cos, sin: t.sin) { positions?[$0] ?? $0 % seqLen }
     }
 
+    /// Backward of `projectHead` (models without q/k norm): from `dOut[rows,
+    /// d_head]` (row stride ldOut; q and k are rotated back in place) writes
+    /// the gradient of the normalised input, `dNormalized[rows, d] = dOut·W_X[h]ᵀ`.
+    /// With grouped-query attention each query head differentiates through its
+    /// own copy of the key/value head's projection, as the split forward computes it.
+    public func projectHeadBackward(layer l: Int, head h: Int, kind: QKV, dOut: UnsafeMutablePointer<Float>, ldOut: Int,
+                                    rows: Int, seqLen: Int, positions: [Int]? = nil, into dNormalized: UnsafeMutablePointer<Float>) {
+        if kind != .v, let rot = config.rotary {
+            let t = rotaryTables(positions: seqLen)
+            rot.applyBackward(dOut, rows: rows, ld: ldOut, cos: t.cos, sin: t.sin) { positions?[$0] ?? $0 % seqLen }
+        }
+        let src = kind == .q ? h : kvHead(h)
+        weights.blocks[l].attn.projection[kind.rawValue].head(src)
+            .applyTransposed(dOut, rows: rows, outputs: config.dHead, inputs: config.dModel, lddy: ldOut, into: dNormalized)
+    }
+
+    /// Backward of the attention core (`ForwardPass.attentionPatternsAndZ`:
+    /// scores = scale·q·kᵀ, masked softmax, z = pattern·v) for `B` sequences of
+    /// length `T`; q, k, v, z and their gradients are `[B·T, H·d_head]`, the
+    /// pattern `[B, H, T, T]`. Models with soft-capped scores are refused by
+    /// `checkBackwardSupport`.
+    public func attentionCoreBackward(batch B: Int, seqLen T: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                                      v: UnsafePointer<Float>, pattern: UnsafePointer<Float>, dz: UnsafePointer<Float>,
+                                      dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
+        let H = config.nHeads, dh = config.dHead, hd = H * dh
+        let scale = config.attentionScale
+        // Many small products (T x T x d_head): two fixed halves of the
+        // (sequence, head) blocks run side by side with single-threaded BLAS
+        // (two BLAS threads on blocks this small mostly wait on each other).
+        let blocks = Parallel.split(B * H, parts: 2)
+        let threads = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(threads) }
+        Parallel.forEach(blocks.count) { part in
+            let dp = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
+            defer { dp.deallocate() }
+            for bh in blocks[part] {
+                let b = bh / H, h = bh % H
+                let off = b * T * hd + h * dh
+                let p = pattern + (b * H + h) * T * T
+                // dP = dz·vᵀ, dv = Pᵀ·dz
+                sgemm(T, T, dh, a: dz + off, lda: hd, b: v + off, ldb: hd, transposeB: true, c: dp)
+                sgemm(T, dh, T, a: p, transposeA: true, b: dz + off, ldb: hd, c: dv + off, ldc: hd)
+                softmaxRowsBackward(p, dp, queries: T, keys: T)
+                // dq = scale·dS·k, dk = scale·dSᵀ·q
+                sgemm(T, dh, T, a: dp, b: k + off, ldb: hd, c: dq + off, ldc: hd, alpha: scale)
+                sgemm(T, dh, T, a: dp, transposeA: true, b: q + off, ldb: hd, c: dk + off, ldc: hd, alpha: scale)
+            }
+        }
+    }
+
     @inline(__always)
     private func projectOne(_ a: AttentionWeights, _ kind: QKV, _ src: Int, _ x: UnsafePointer<Float>, ldx: Int?,
                             rows: Int, out: UnsafeMutablePointer<Float>, ldOut: Int) {
@@ -195,6 +266,13 @@ extension HookedTransformer {
         let d = config.dModel, dh = config.dHead
         weights.blocks[layer].attn.wO.rows(from: head * dh)
             .apply(z, rows: rows, inputs: dh, outputs: d, ldx: ldz, into: out, ldy: ldOut, beta: accumulate ? 1 : 0)
+    }
+
+    /// Backward of the attention output `Σ_h z_h·W_O[h] + b_O`: every head's
+    /// `dz[rows, H·d_head] = dAttnOut·W_Oᵀ` in one GEMM.
+    public func attentionOutputBackward(layer: Int, dAttnOut: UnsafePointer<Float>, rows: Int, dz: UnsafeMutablePointer<Float>) {
+        weights.blocks[layer].attn.wO.applyTransposed(dAttnOut, rows: rows, outputs: config.dModel,
+                                                      inputs: config.nHeads * config.dHead, into: dz)
     }
 
     /// A post-attention RMSNorm (Gemma 2, OLMo 2) applied to per-head results
@@ -265,6 +343,38 @@ extension HookedTransformer {
         if hasNorm(.postMLP(layer)) { normalize(.postMLP(layer), out, rows: rows, into: out) }
     }
 
+    /// Backward of `mlp` (models without a post-MLP norm): `dx (+)=` the
+    /// gradient of the block's input `x` given `dOut`, from the tape's `hook_pre`
+    /// (`pre`); ln2 (and, gated, the linear branch) are recomputed from `x`.
+    public func mlpBackward(layer: Int, _ x: UnsafePointer<Float>, pre: UnsafePointer<Float>, rows: Int,
+                            dOut: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let d = config.dModel, m = config.dMLP ?? 0
+        let w = weights.blocks[layer].mlp!
+        let dHidden = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * m, 1))
+        let dNorm = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * d, 1))
+        defer { dHidden.deallocate(); dNorm.deallocate() }
+        w.wOut.applyTransposed(dOut, rows: rows, outputs: d, inputs: m, into: dHidden)
+        if let gate = w.wGate {
+            // hidden = act(pre) ⊙ linear, linear = norm(x)·W_in + b_in.
+            let linear = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * m, 1))
+            let act = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * m, 1))
+            defer { linear.deallocate(); act.deallocate() }
+            normalize(.ln2(layer), x, rows: rows, into: dNorm)
+            if let b = w.bIn { broadcastRows(linear, row: b.pointer, rows: rows, width: m) } else { linear.update(repeating: 0, count: rows * m) }
+            w.wIn.apply(dNorm, rows: rows, inputs: d, outputs: m, into: linear, beta: 1)
+            act.update(from: pre, count: rows * m)
+            config.activation.apply(act, count: rows * m)
+            for i in 0..<(rows * m) { let g = dHidden[i]; dHidden[i] = g * linear[i]; linear[i] = g * act[i] }
+            config.activation.backward(pre: pre, grad: dHidden, count: rows * m)
+            gate.applyTransposed(dHidden, rows: rows, outputs: m, inputs: d, into: dNorm)
+            w.wIn.applyTransposed(linear, rows: rows, outputs: m, inputs: d, into: dNorm, beta: 1)
+        } else {
+            config.activation.backward(pre: pre, grad: dHidden, count: rows * m)
+            w.wIn.applyTransposed(dHidden, rows: rows, outputs: m, inputs: d, into: dNorm)
+        }
+        normalizeBackward(.ln2(layer), x, rows: rows, dy: dNorm, dx: dx, accumulate: accumulate)
+    }
+
     // MARK: unembedding
 
     /// Unembedding of already normalised rows: `logits = normalized·W_U + b_U`
@@ -293,5 +403,13 @@ extension HookedTransformer {
         if let cap = config.finalSoftcap {
             for r in 0..<rows { let p = logits + r * v + c0; for i in 0..<n { p[i] = cap * tanhf(p[i] / cap) } }
         }
+    }
+}
+
+extension HookedTransformer {
+    /// Backward of `unembedNormalized` (models without a final soft-cap):
+    /// `dNormalized[rows, d] = dLogits·W_Uᵀ`.
+    public func unembedBackward(_ dLogits: UnsafePointer<Float>, rows: Int, dNormalized: UnsafeMutablePointer<Float>) {
+        weights.wU.applyTransposed(dLogits, rows: rows, outputs: config.dVocabOut, inputs: config.dModel, into: dNormalized)
     }
 }

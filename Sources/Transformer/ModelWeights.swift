@@ -42,6 +42,13 @@ public struct Linear: @unchecked Sendable {
         sgemm(m, n, k, a: x, lda: ldx, b: pointer, ldb: ld, transposeB: transposed, c: y, ldc: ldy, beta: beta)
     }
 
+    /// Backward of `apply`: `dx[m, k] (row stride lddx) = dy[m, n] (row stride lddy) · Mᵀ + beta·dx`.
+    @inline(__always)
+    public func applyTransposed(_ dy: UnsafePointer<Float>, rows m: Int, outputs n: Int, inputs k: Int, lddy: Int? = nil,
+                                into dx: UnsafeMutablePointer<Float>, lddx: Int? = nil, beta: Float = 0) {
+        sgemm(m, k, n, a: dy, lda: lddy, b: pointer, ldb: ld, transposeB: !transposed, c: dx, ldc: lddx, beta: beta)
+    }
+
     /// The one-row case (`sgemvRow` for a row-major M).
     @inline(__always)
     public func applyRow(_ x: UnsafePointer<Float>, inputs k: Int, outputs n: Int, into y: UnsafeMutablePointer<Float>, beta: Float) {

@@ -16,3 +16,18 @@ func forwardFLOPs(_ c: ModelConfig, batch B: Int, seq T: Int) -> Double {
     let mlp = c.hasMLP ? 2 * 2 * N * d * Double(c.dMLP ?? 0) : 0
     return Double(c.nLayers) * (attention + mlp) + 2 * N * d * Double(c.dVocabOut)
 }
+
+/// Matrix-product FLOPs of one `LossGradient.run`: the forward with only
+/// `unembeddedRows` rows unembedded, and the backward to every receiver
+/// input (no weight gradients): per layer the MLP's two products and the
+/// attention output's once more, each head's q/k/v input gradient
+/// (`3·2·N·d·H·d_head`), and twice the forward's attention-core products
+/// (dP, dv, dq, dk); the unembedding's transpose at the unembedded rows.
+func forwardBackwardFLOPs(_ c: ModelConfig, batch B: Int, seq T: Int, unembeddedRows u: Int) -> Double {
+    let N = Double(B * T), d = Double(c.dModel), hd = Double(c.nHeads * c.dHead)
+    let core = 2 * Double(B * c.nHeads) * 2 * Double(T * T * c.dHead)
+    let forward = forwardFLOPs(c, batch: B, seq: T) - 2 * N * d * Double(c.dVocabOut) + 2 * Double(u) * d * Double(c.dVocabOut)
+    let mlp = c.hasMLP ? 2 * 2 * N * d * Double(c.dMLP ?? 0) : 0
+    let backward = Double(c.nLayers) * (mlp + 2 * N * hd * d + 3 * 2 * N * d * hd + 2 * core) + 2 * Double(u) * d * Double(c.dVocabOut)
+    return forward + backward
+}

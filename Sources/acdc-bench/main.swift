@@ -9,6 +9,7 @@ let usage = """
 usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--layers L] [--seed S] [--breakdown]
        acdc-bench fixtures [--fixtures DIR] [--acdc PATH] [--repeats N]
        acdc-bench inprocess --experiment FILE [--threshold T] [--metric NAME] [--zero-ablation] [--repeats N]
+       acdc-bench attribution [--fixtures DIR] [--repeats N] [--threads N] [--only tiny|d256|exact|gpt2] [--skip-gpt2-small]
        acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
        acdc-bench tokenize [--fixtures DIR] [--python TIMINGS.json]... [--interleave BENCH_TOKENIZERS.py [--rounds N]] [--repeats N]
 """
@@ -113,6 +114,19 @@ case "tokenize":
         case "--interleave": bench.interleave = value!
         case "--rounds": bench.rounds = positiveInt(flag, value!)
         case "--repeats": bench.repeats = positiveInt(flag, value!)
+        default: fail("unknown option \(flag)")
+        }
+    }
+    do { try bench.run() } catch { fail("\(error)") }
+case "attribution":
+    var bench = AttributionBenchmark()
+    forEachFlag(args, switches: ["--skip-gpt2-small"]) { flag, value in
+        guard let value else { bench.skipGPT2Small = true; return }
+        switch flag {
+        case "--fixtures": bench.fixtures = value
+        case "--repeats": bench.repeats = positiveInt(flag, value)
+        case "--threads": bench.threads = positiveInt(flag, value)
+        case "--only": bench.only = value
         default: fail("unknown option \(flag)")
         }
     }

@@ -14,5 +14,6 @@ struct ACDCCommand: ParsableCommand {
         `acdc sweep` runs many thresholds with ROC/AUC against a canonical circuit.
         """,
         subcommands: [RunCommand.self, ResumeCommand.self, ShowCommand.self, ExportCommand.self, EvalCommand.self,
-                      ForwardCommand.self, SweepCommand.self, TaskCommand.self, TokenizeCommand.self])
+                      ForwardCommand.self, SweepCommand.self, TaskCommand.self, TokenizeCommand.self,
+                      AttributeCommand.self, SelectCommand.self, FaithfulnessCommand.self])
 }

@@ -24,11 +24,13 @@ struct ExportCommand: ParsableCommand {
         Text formats go to stdout unless --output is given; png and hdf5 default \
         to RUN_DIR/circuit.png and RUN_DIR/circuit.h5. hdf5 and mib rebuild the \
         full graph from the run's model config.json.
+
+        Given an EAP-IG/MIB graph JSON file instead of a run directory (as         `acdc select` writes), dot, png and svg draw its in-graph nodes and edges.
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case edges, json, dot, png, svg, hdf5, mib }
 
-    @Argument(help: "Run directory written by `acdc run`.")
+    @Argument(help: "Run directory written by `acdc run` (or an EAP-IG/MIB graph JSON file for dot/png/svg).")
     var runDir: String
 
     @Option(help: "Output format: edges, json, dot, png, svg, hdf5 or mib.")
@@ -44,6 +46,10 @@ struct ExportCommand: ParsableCommand {
     var fullLabels = false
 
     mutating func run() throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: runDir, isDirectory: &isDir), !isDir.boolValue {
+            return try exportGraphJSON()
+        }
         let run = try RunResult.load(runDir: runDir)
         let dot = DotExport(edgeColors: edgeColors, fullLabels: fullLabels)
         switch format {
@@ -67,6 +73,21 @@ struct ExportCommand: ParsableCommand {
             let (graph, present) = try run.graph()
             let effects = graph.edges.indices.map { run.effectSizes[graph.edgeString($0, withType: false)] }
             try emit(MIBExport.render(graph: graph, present: present, effectSizes: effects, dModel: try run.modelConfig().dModel))
+        }
+    }
+
+    /// dot/png/svg of a circuit in the EAP-IG/MIB vocabulary.
+    private func exportGraphJSON() throws {
+        guard let data = FileManager.default.contents(atPath: runDir) else { throw ACDCError("\(runDir): cannot read") }
+        let dot = try MIBGraphDot.render(json: [UInt8](data), origin: runDir)
+        switch format {
+        case .dot: try emit(dot)
+        case .svg: try emit(ExternalTools.renderDot(dot, format: "svg"))
+        case .png:
+            guard let path = output else { throw ACDCError("png of a graph JSON file needs --output FILE") }
+            try AtomicFile.write([UInt8](try ExternalTools.renderDot(dot, format: "png")), to: path)
+        default:
+            throw ACDCError("\(runDir): a graph JSON file exports as dot, png or svg (not \(format.rawValue))")
         }
     }
 
