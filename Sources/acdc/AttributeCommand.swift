@@ -39,6 +39,7 @@ struct AttributeCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        try source.requireOne()
         _ = try AttributionMethod.parse(method)
         if igSteps < 1 { throw ValidationError("--ig-steps must be at least 1, got \(igSteps)") }
     }

@@ -29,6 +29,8 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var source: ExperimentSource
 
+    func validate() throws { try source.requireOne() }
+
     @Option(help: "Edge list file of the circuit to evaluate.")
     var edges: String
 

@@ -16,6 +16,11 @@ struct ExperimentSource: ParsableArguments {
 
     func validate() throws {
         if experiment != nil && task != nil { throw ACDCError("give either --experiment or --task, not both") }
+    }
+
+    /// For commands that need an experiment (run, sweep, eval, attribute), called from
+    /// their `validate()`; `faithfulness` may take it from its scores file instead.
+    func requireOne() throws {
         if experiment == nil && task == nil { throw ACDCError("give --experiment FILE or --task NAME") }
     }
 

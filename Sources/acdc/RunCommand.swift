@@ -18,6 +18,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var source: ExperimentSource
 
+    func validate() throws { try source.requireOne() }
+
     @OptionGroup var search: SearchOptions
 
     @Option(help: "Run directory to create (default: runs/<experiment>-<threshold>, or -2, -3, ... when taken).")

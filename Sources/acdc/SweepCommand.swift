@@ -76,6 +76,7 @@ struct SweepCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try source.requireOne()
         // The source and the search options validate themselves (option groups).
         if let j = jobs, j < 1 { throw ValidationError("--jobs must be at least 1") }
         if slurm && (arrayIndex != nil || summaryOnly) { throw ValidationError("--slurm cannot be combined with --array-index or --summary-only") }
