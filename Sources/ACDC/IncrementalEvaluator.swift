@@ -310,6 +310,44 @@ public final class IncrementalEvaluator: GraphEvaluator {
         return trial(mask, canonical: false)
     }
 
+    // MARK: speculation along the removal chain (used by ACDCRun's two-core search)
+
+    /// Big units' row halves (and a large unembedding's column halves) run
+    /// on both cores; when two evaluators search side by side each keeps to
+    /// its own core and runs the same halves one after the other, so the
+    /// arithmetic, and every bit of the result, is the same either way.
+    var splitsAcrossCores = true
+
+    /// Metric of `mask`, which must be the committed mask minus some of the
+    /// step's edges, with no trial pending (the last one accepted or
+    /// rejected), and whether the step's receiver took its running sum
+    /// (`hot`) or was summed canonically (an upstream sender changed).
+    ///
+    /// The sequential search reaches `mask` by one trial per removal; its
+    /// running sum is rebuilt canonically after each accepted trial that was
+    /// not hot, and otherwise subtracts one removal per trial. Here the
+    /// removals between the committed state and `mask` are subtracted one
+    /// after another in `chain` (test) order, so the value is the
+    /// sequential search's bit for bit provided the committed state is one
+    /// the sequential search passed through and every removal before the
+    /// last was, in the sequential search, a hot trial. (Then whether this
+    /// trial is hot is also what it is sequentially: an upstream sender that
+    /// changes for the last removal changes here too, and one that would
+    /// have changed earlier would have made an earlier trial not hot.) The
+    /// caller checks that condition (ACDCRun's two-core step).
+    func chainTrial(_ mask: [Bool], chain: [Int]) -> (metric: Double, hot: Bool) {
+        precondition(!committedMask.isEmpty && lastTrial == nil, "chainTrial needs a committed state and no pending trial")
+        if mask == committedMask { return (committedMetric, true) }
+        let metric = trial(mask, canonical: false, chain: chain)
+        return (metric, lastTrial.map { $0.hotReceiver >= 0 } ?? false)
+    }
+
+    /// The last trial's state becomes the committed one (its edge was removed).
+    func acceptTrial() { promote() }
+
+    /// The last trial is dropped (its edge stays, or a speculation failed).
+    func rejectTrial() { discardTrial() }
+
     /// Makes the state canonical for `mask`: what a fresh evaluator holds
     /// after evaluating it. Recomputes, canonically, the receivers evaluated
     /// from running sums during the step (only if their value differs in some
@@ -421,7 +459,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// edges where `mask` differs from the committed mask (every live unit
     /// the first time). `canonical`: no running sums, and receivers computed
     /// from running sums are checked against their canonical value.
-    private func trial(_ mask: [Bool], canonical: Bool) -> Double {
+    private func trial(_ mask: [Bool], canonical: Bool, chain: [Int]? = nil) -> Double {
         let fresh = committedMask.isEmpty
         prefixCache.removeAll { $0.provisional }   // sums from a discarded trial
         for i in valueMemo.indices { valueMemo[i].base = nil }
@@ -432,6 +470,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
         }
         computeLiveness(mask)
         var ctx = TrialContext(canonical: canonical)
+        ctx.chain = chain
         var metric = committedMetric
         var pendingLayer = -1, layerDirty = false
         for (u, unit) in units.enumerated() {
@@ -542,6 +581,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
         var recomputed: [Int] = []
         var canonicalReceivers: [Int] = []
         var hotReceiver = -1
+        /// Speculative chain trials: the step's edges in test order (see `chainTrial`).
+        var chain: [Int]?
         init(canonical: Bool) { self.canonical = canonical }
     }
 
@@ -632,7 +673,12 @@ public final class IncrementalEvaluator: GraphEvaluator {
         if !ctx.canonical && !force && !parentChanged && ctx.hotReceiver < 0 && liveCommitted[rc.node] {
             var flips: [Int] = []
             for (k, e) in rc.edges.enumerated() where mask[e] != committedMask[e] { flips.append(k) }
-            if flips.count <= 4 {
+            if let chain = ctx.chain, flips.count > 1 {
+                // Removals in test order: the sequential search's running sum, one removal per trial.
+                let rank = { (k: Int) in chain.firstIndex(of: rc.edges[k]) ?? Int.max }
+                flips.sort { rank($0) < rank($1) }
+            }
+            if flips.count <= 4 || ctx.chain != nil {
                 if hotReceiver != r || !hotStillValid(committedMask) {
                     canonicalSum(r, committedMask, into: hotSum.pointer)
                     hotReceiver = r
@@ -652,8 +698,10 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         }
                     }
                     from = UnsafePointer(trialSum.pointer)
+                    // Per flip, as the sequential search adds it once per trial of one flip.
+                    if runningSumBias != 0 { for i in 0..<lay.count { trialSum.pointer[i] += runningSumBias } }
                 }
-                if runningSumBias != 0 { for i in 0..<lay.count { trialSum.pointer[i] += runningSumBias } }
+                if flips.isEmpty && runningSumBias != 0 { for i in 0..<lay.count { trialSum.pointer[i] += runningSumBias } }
                 roundSum(lay.base.pointer, trialSum.pointer, into: trialHotX.pointer, count: lay.count)
                 ctx.hotReceiver = r
                 return UnsafePointer(trialHotX.pointer)
@@ -774,7 +822,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private func forEachRowPart(_ n: Int, _ body: (Range<Int>) -> Void) {
         guard n >= 256 && d >= 256 else { body(0..<n); return }
         let parts = Parallel.split(n, parts: 2, multiple: 16)
-        Parallel.forEach(2) { body(parts[$0]) }
+        if splitsAcrossCores { Parallel.forEach(2) { body(parts[$0]) } } else { for p in parts { body(p) } }
     }
 
     /// Final LayerNorm and unembedding of the metric rows into `logitsBuf`;
@@ -785,7 +833,11 @@ public final class IncrementalEvaluator: GraphEvaluator {
         let parts = c.dVocabOut >= 4096 ? 2 : 1
         let columns = Parallel.split(c.dVocabOut, parts: parts, multiple: 64)
         let norm = UnsafePointer(outNorm.pointer), logits = logitsBuf.pointer
-        Parallel.forEach(parts) { m.unembedNormalized(norm, rows: rows, columns: columns[$0], logits: logits) }
+        if splitsAcrossCores {
+            Parallel.forEach(parts) { m.unembedNormalized(norm, rows: rows, columns: columns[$0], logits: logits) }
+        } else {
+            for c in columns { m.unembedNormalized(norm, rows: rows, columns: c, logits: logits) }
+        }
     }
 
     private func senderValue(_ s: Int) -> UnsafePointer<Float> {
