@@ -31,6 +31,8 @@ public final class ACDCRun {
         return ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
     }
     private var speculation: Speculation?
+    /// The second evaluator of the two-core search, once it has started (for its profile).
+    public var speculativeEvaluator: IncrementalEvaluator? { speculation?.evaluator }
     /// The second evaluator, its side thread, and the mask it is canonical for.
     private final class Speculation {
         let evaluator: IncrementalEvaluator

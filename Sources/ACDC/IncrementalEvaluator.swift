@@ -100,6 +100,12 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// on all rows or (packed) on the metric rows.
     private struct PrefixSum { let packed: Bool; let length: Int; let stamp: Int; var provisional: Bool; let sum: DoubleBuffer }
     private var prefixCache: [PrefixSum] = []
+    /// Per receiver: the partial sum of its first `senders.count` present
+    /// senders (committed values, unchanged since `stamp`), within a memory budget.
+    private struct ReceiverPrefix { var senders: [Int]; var packed: Bool; var stamp: Int; let sum: DoubleBuffer }
+    private var receiverPrefix: [Int: ReceiverPrefix] = [:]
+    private var receiverPrefixBytes = 0
+    private let receiverPrefixBudget = 256 << 20
     private let maxPrefixSums = 40
 
     /// The step's receiver: its running sum for the committed state.
@@ -505,6 +511,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         defer { profile.add(\.heads, &t0) }
                         let positions = x == .q && rows.count != BT ? rows.map { $0 % T } : nil
                         let (norm, normalized) = normalizedInputSlot(for: input, layer: l, kind: x)
+                        profile.flops += 2 * Double(n * d * dh)
                         forEachRowPart(n) { part in
                             // Row positions matter for shortformer inputs and rotary q/k only.
                             let partPositions = needsPositions ? positions.map { Array($0[part]) } ?? part.map { $0 % T } : nil
@@ -537,6 +544,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 attendRows(q: sc[0].pointer, k: sc[1].pointer, v: sc[2].pointer, queryRows: rows, seqLen: T, dHead: dh,
                            rule: attentionRules[l], z: zBuf.pointer, scores: patternBuf.pointer)
                 // Post-norm layers keep the raw output apart; their shares follow in finishPostNormLayer.
+                var keys = 0
+                for r in rows { keys += r % T + 1 }
+                profile.flops += 4 * Double(keys * dh) + 2 * Double(rows.count * dh * d)
                 let z = zBuf.pointer, result = sc[postNormLayer[l] ? 4 : 3].pointer
                 forEachRowPart(rows.count) { part in
                     m.headResult(layer: l, head: h, z: z + part.lowerBound * dh, ldz: dh, rows: part.count,
@@ -551,6 +561,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 profile.add(\.receivers, &t0)
                 defer { profile.add(\.mlps, &t0); profile.mlpUnits += 1 }
                 let out = scratchBuffers(u)[0].pointer, norm = normBuf.pointer, hidden = hiddenBuf.pointer, dMLP = m.config.dMLP!
+                profile.flops += Double(m.config.gatedMLP ? 6 : 4) * Double(rows.count * d * dMLP)
                 forEachRowPart(rows.count) { part in
                     let r0 = part.lowerBound
                     m.mlp(layer: l, input + r0 * d, rows: part.count, out: out + r0 * d, normalized: norm + r0 * d,
@@ -564,6 +575,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 guard let input = receiverValue(receiverOf[rNode], mask, force: fresh, &ctx) else { continue }
                 profile.add(\.receivers, &t0)
                 unembed(input)
+                profile.flops += 2 * Double(metricRows.count * d * m.config.dVocabOut)
                 profile.add(\.unembed, &t0)
                 metric = setup.metric.evaluate(logitsBuf.pointer)
                 profile.add(\.metric, &t0)
@@ -795,8 +807,55 @@ public final class IncrementalEvaluator: GraphEvaluator {
         } else {
             s.update(repeating: 0, count: lay.count)
         }
-        for k in present[start...] {
-            forEachRowBlock(r, sender: rc.parents[k]) { off, a, c, n in accumulateDifference(s + off, a, c, count: n) }
+        // This receiver's own memoised leading partial sum, when it reaches further.
+        let senders = present.map { rc.parents[$0] }
+        if let c = receiverPrefix[r], c.packed == isPacked, c.senders.count > start, c.senders.count <= senders.count,
+           senders[..<c.senders.count].elementsEqual(c.senders), c.senders.allSatisfy({ currentStamp($0) < c.stamp }) {
+            s.update(from: c.sum.pointer, count: lay.count)
+            start = c.senders.count
+        }
+        func accumulate(_ ks: ArraySlice<Int>) {
+            guard !ks.isEmpty else { return }
+            if isPacked {
+                for k in ks {
+                    forEachRowBlock(r, sender: rc.parents[k]) { off, a, c, n in accumulateDifference(s + off, a, c, count: n) }
+                }
+            } else {
+                // All rows: one contiguous array per sender, summed in cache-sized blocks.
+                let pairs = ks.map { k in
+                    let sender = rc.parents[k]
+                    return (senderValue(sender), UnsafePointer(corruptSender[sender]!.pointer))
+                }
+                accumulateDifferences(s, pairs, count: lay.count)
+            }
+        }
+        // Senders this trial did not change lead the list until the first changed
+        // one: their partial sum is memoised for this receiver's later trials
+        // (typically all of a step's trials, which change the step's receiver and
+        // what lies downstream of it). The same additions from zero, so the same bits.
+        var stable = start
+        while stable < senders.count && !senderChanged[senders[stable]] { stable += 1 }
+        if stable > start && stable >= 2 {
+            accumulate(present[start..<stable])
+            var entry = receiverPrefix[r]
+            if entry == nil || entry!.sum.count != lay.count {
+                if receiverPrefixBytes + 8 * lay.count <= receiverPrefixBudget {
+                    if let old = entry { receiverPrefixBytes -= 8 * old.sum.count }
+                    entry = ReceiverPrefix(senders: [], packed: isPacked, stamp: 0, sum: DoubleBuffer(lay.count))
+                    receiverPrefixBytes += 8 * lay.count
+                } else {
+                    entry = nil
+                }
+            }
+            if var e = entry {
+                e.sum.pointer.update(from: s, count: lay.count)
+                clock += 1
+                e.senders = Array(senders[..<stable]); e.packed = isPacked; e.stamp = clock
+                receiverPrefix[r] = e
+            }
+            accumulate(present[stable...])
+        } else {
+            accumulate(present[start...])
         }
         if present.count == prefix && prefix > start && prefix > 0 {
             prefixCache.removeAll { $0.packed == isPacked && $0.length == prefix }
@@ -860,6 +919,10 @@ public final class IncrementalEvaluator: GraphEvaluator {
 public struct Profile: Sendable, CustomStringConvertible {
     public var receivers = 0.0, heads = 0.0, mlps = 0.0, unembed = 0.0, metric = 0.0, canonicalize = 0.0
     public var headUnits = 0, mlpUnits = 0, metrics = 0, canonicalTrials = 0
+    /// Useful floating-point operations of the recomputation: the matrix
+    /// products (2 per multiply-add) of the units recomputed, causal
+    /// attention counted on the keys each query reads.
+    public var flops = 0.0
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
