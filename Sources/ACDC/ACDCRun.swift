@@ -23,13 +23,19 @@ public final class ACDCRun {
     public private(set) var state: ACDCState
 
     /// 2: speculate on a second core (fast evaluator only); 1: sequential.
-    /// Default: the `ACDC_SEARCH_THREADS` environment variable, else 2 on a
-    /// machine with more than one core.
+    /// Default: the `ACDC_SEARCH_THREADS` environment variable, else 1:
+    /// measured on the shared 2-core machine, speculation made the fixture
+    /// and 4-layer searches slower (their removal rates are 25-55%, and the
+    /// second core was rarely free); see scripts/bench.
     public var searchThreads: Int = ACDCRun.defaultSearchThreads
     public static var defaultSearchThreads: Int {
         if let v = ProcessInfo.processInfo.environment["ACDC_SEARCH_THREADS"], let n = Int(v), n >= 1 { return min(n, 2) }
-        return ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
+        return 1
     }
+    /// Speculate only while at least this share of the last 32 tested edges
+    /// was removed: a guess pays only when it usually holds. (Which trials
+    /// run does not change any value: each used value is the sequential one.)
+    public var speculationMinRemovalRate = 0.6
     private var speculation: Speculation?
     /// The second evaluator of the two-core search, once it has started (for its profile).
     public var speculativeEvaluator: IncrementalEvaluator? { speculation?.evaluator }
@@ -121,6 +127,7 @@ public final class ACDCRun {
         if speculation == nil {
             let second = IncrementalEvaluator(setup: first.setup)
             second.runningSumBias = first.runningSumBias
+            second.receiverPrefixMinCount = first.receiverPrefixMinCount
             speculation = Speculation(second)
         }
         let spec = speculation!
@@ -184,7 +191,7 @@ public final class ACDCRun {
                 m[e] = true
                 for r in behind[q][(bad + 1)...] { m[r] = true }
                 other = m; catchUp = bad + 1
-            } else if i + 1 < tests.count {
+            } else if i + 1 < tests.count && recentRemovalRate() >= speculationMinRemovalRate {
                 var m = mask
                 m[tests[i + 1]] = false
                 other = m
@@ -232,6 +239,13 @@ public final class ACDCRun {
         let end = state.present
         spec.side.both({ first.stepFinished(end) }, { second.stepFinished(end) })
         spec.canonicalFor = end
+    }
+
+    /// Share of removals among the last 32 tested edges (1 before any test).
+    private func recentRemovalRate() -> Double {
+        let recent = state.trace.suffix(32)
+        guard !recent.isEmpty else { return 1 }
+        return Double(recent.filter(\.removed).count) / Double(recent.count)
     }
 
     /// Runs to the end. `onStep` is called after every step (checkpointing hook).

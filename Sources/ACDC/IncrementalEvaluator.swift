@@ -106,6 +106,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private var receiverPrefix: [Int: ReceiverPrefix] = [:]
     private var receiverPrefixBytes = 0
     private let receiverPrefixBudget = 256 << 20
+    /// Smaller sums are re-added rather than memoised (the bookkeeping costs
+    /// more); tests set 0 to exercise the memo on the small fixture models.
+    var receiverPrefixMinCount = 32768
     private let maxPrefixSums = 40
 
     /// The step's receiver: its running sum for the committed state.
@@ -808,8 +811,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
             s.update(repeating: 0, count: lay.count)
         }
         // This receiver's own memoised leading partial sum, when it reaches further.
-        let senders = present.map { rc.parents[$0] }
-        if let c = receiverPrefix[r], c.packed == isPacked, c.senders.count > start, c.senders.count <= senders.count,
+        let memoise = lay.count >= receiverPrefixMinCount
+        let senders = memoise ? present.map { rc.parents[$0] } : []
+        if memoise, let c = receiverPrefix[r], c.packed == isPacked, c.senders.count > start, c.senders.count <= senders.count,
            senders[..<c.senders.count].elementsEqual(c.senders), c.senders.allSatisfy({ currentStamp($0) < c.stamp }) {
             s.update(from: c.sum.pointer, count: lay.count)
             start = c.senders.count
@@ -834,7 +838,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
         // (typically all of a step's trials, which change the step's receiver and
         // what lies downstream of it). The same additions from zero, so the same bits.
         var stable = start
-        while stable < senders.count && !senderChanged[senders[stable]] { stable += 1 }
+        while memoise && stable < senders.count && !senderChanged[senders[stable]] { stable += 1 }
         if stable > start && stable >= 2 {
             accumulate(present[start..<stable])
             var entry = receiverPrefix[r]

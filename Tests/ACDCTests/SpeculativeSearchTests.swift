@@ -9,6 +9,8 @@ import Transformer
 /// run. With `runningSumBias` the values inside a step depend on the order
 /// of the running sum's removals, so those runs also prove that each
 /// speculative evaluator subtracts the removals in the sequential order.
+/// The sequential runs keep no per-receiver partial sums and the speculative
+/// ones memoise them for every receiver, so the memo is checked here too.
 final class SpeculativeSearchTests: XCTestCase {
     func checkSameAsSequential(_ fixtureCase: String, bias: Double = 0) throws {
         let experiment = try Experiment.load(path: fixture(fixtureCase + "/experiment.json"))
@@ -20,8 +22,10 @@ final class SpeculativeSearchTests: XCTestCase {
             func search(threads: Int) throws -> ACDCRun {
                 let e = IncrementalEvaluator(setup: setup)
                 e.runningSumBias = bias
+                e.receiverPrefixMinCount = threads == 1 ? Int.max : 0
                 let run = try ACDCRun(evaluator: e, options: options)
                 run.searchThreads = threads
+                run.speculationMinRemovalRate = 0   // guess on every pair
                 try run.run()
                 return run
             }
