@@ -74,8 +74,8 @@ struct FixtureBenchmark {
                 let match = sameEdges(ours: ours, expected: expected)
                 let exp = try Experiment.load(path: "\(dir)/experiment.json")
                 let inProcess = try InProcessBenchmark.measure(exp, options: options, repeats: repeats)
-                let c = try HookedTransformer.config(directory: exp.modelPath)
-                let gemm = FixtureBenchmark.sgemm2(m: exp.clean.rows * exp.clean.seqLen, n: c.dMLP ?? c.dModel, k: c.dModel)
+                let mc = try HookedTransformer.config(directory: exp.modelPath)
+                let gemm = FixtureBenchmark.sgemm2(m: exp.clean.rows * exp.clean.seqLen, n: mc.dMLP ?? mc.dModel, k: mc.dModel)
                 let searchRate = inProcess.flops / inProcess.search.wall / 1e9
                 let row = Row(name: "\(c)/\(r.dropLast(5))", wall: best.wall, cpu: best.cpu, engine: engine, reference: ref,
                               evaluations: evaluations, edgesMatch: match)
