@@ -1,14 +1,51 @@
+import Foundation
+import Kernels
+
 /// The ACDC main loop (ACDC.md §4): steps nodes in reverse topological
 /// order, tests each incoming edge, removes it when the metric moves by less
 /// than the threshold (strict `<`).
 ///
 /// All mutable state lives in `state` (an `ACDCState`), so a run can be
 /// checkpointed after any step and resumed to the identical result.
+///
+/// Two cores (PERFORMANCE.md §4, speculation along the removal chain): with
+/// the fast evaluator and `searchThreads` 2, a second evaluator on a side
+/// thread tests edge i+1 on the graph that assumes edge i is removed (the
+/// common outcome) while the first tests edge i; when edge i stays, the
+/// second result is dropped. The schedule does not depend on timing, and
+/// each evaluator's values are those of the sequential search bit for bit
+/// (`IncrementalEvaluator.chainTrial`), so decisions, trace and checkpoints
+/// are the same whatever the thread count.
 public final class ACDCRun {
     public let graph: ComputationalGraph
     public let options: ACDCOptions
     public let evaluator: GraphEvaluator
     public private(set) var state: ACDCState
+
+    /// 2: speculate on a second core (fast evaluator only); 1: sequential.
+    /// Default: the `ACDC_SEARCH_THREADS` environment variable, else 1:
+    /// measured on the shared 2-core machine, speculation made the fixture
+    /// and 4-layer searches slower (their removal rates are 25-55%, and the
+    /// second core was rarely free); see scripts/bench.
+    public var searchThreads: Int = ACDCRun.defaultSearchThreads
+    public static var defaultSearchThreads: Int {
+        if let v = ProcessInfo.processInfo.environment["ACDC_SEARCH_THREADS"], let n = Int(v), n >= 1 { return min(n, 2) }
+        return 1
+    }
+    /// Speculate only while at least this share of the last 32 tested edges
+    /// was removed: a guess pays only when it usually holds. (Which trials
+    /// run does not change any value: each used value is the sequential one.)
+    public var speculationMinRemovalRate = 0.6
+    private var speculation: Speculation?
+    /// The second evaluator of the two-core search, once it has started (for its profile).
+    public var speculativeEvaluator: IncrementalEvaluator? { speculation?.evaluator }
+    /// The second evaluator, its side thread, and the mask it is canonical for.
+    private final class Speculation {
+        let evaluator: IncrementalEvaluator
+        let side = SideThread()
+        var canonicalFor: [Bool]?
+        init(_ e: IncrementalEvaluator) { evaluator = e }
+    }
 
     /// Starts a run, or resumes one from `state`.
     public init(evaluator: GraphEvaluator, options: ACDCOptions, resumeFrom state: ACDCState? = nil) throws {
@@ -63,6 +100,10 @@ public final class ACDCRun {
     /// every test as it is decided.
     public func step(onEvaluation: (EdgeEvaluation) -> Void = { _ in }) {
         guard !isFinished else { return }
+        if searchThreads >= 2, let fast = evaluator as? IncrementalEvaluator {
+            speculativeStep(fast, onEvaluation: onEvaluation)
+            return
+        }
         let v = graph.order[state.cursor]
         var cur = evaluator.evaluate(state.present)
         state.evaluations += 1
@@ -97,6 +138,132 @@ public final class ACDCRun {
         state.currentMetric = cur
         advance()
         evaluator.stepFinished(state.present)
+    }
+
+    /// `step` on two evaluators: the same decisions, trace and final mask.
+    private func speculativeStep(_ first: IncrementalEvaluator, onEvaluation: (EdgeEvaluation) -> Void) {
+        if speculation == nil {
+            let second = IncrementalEvaluator(setup: first.setup)
+            second.runningSumBias = first.runningSumBias
+            second.receiverPrefixMinCount = first.receiverPrefixMinCount
+            speculation = Speculation(second)
+        }
+        let spec = speculation!
+        let second = spec.evaluator
+        first.splitsAcrossCores = false; second.splitsAcrossCores = false
+        defer { first.splitsAcrossCores = true; second.splitsAcrossCores = true }
+        let v = graph.order[state.cursor]
+        var cur = 0.0
+        let start = state.present
+        if spec.canonicalFor == start {
+            cur = first.evaluate(start)
+        } else {
+            spec.side.both({ cur = first.evaluate(start) }, { second.stepFinished(start) })
+            spec.canonicalFor = start
+        }
+        state.evaluations += 1
+        var used = graph.nodes[v].isEmbedding
+
+        // The edges the sequential loop tests, in its order.
+        var tests: [Int] = []
+        let groups = options.namesMode == .reverse ? graph.parentGroups[v].reversed() : graph.parentGroups[v]
+        for g in groups {
+            let edges = options.indicesMode == .reverse ? g.edges.reversed() : g.edges
+            for e in edges where state.present[e] {
+                if graph.edges[e].type == .placeholder { used = true } else { tests.append(e) }
+            }
+        }
+        /// Records the test of `e` with metric `new`; true when it is removed.
+        func decide(_ e: Int, _ new: Double) -> Bool {
+            state.evaluations += 1
+            let effect = new - cur
+            state.effectSize[e] = effect
+            let score = options.absValueThreshold ? abs(effect) : effect
+            let remove = score < options.threshold
+            let record = EdgeEvaluation(edge: e, metricBefore: cur, metricAfter: new, result: effect, removed: remove)
+            state.trace.append(record)
+            if remove { cur = new } else { state.present[e] = true; used = true }
+            onEvaluation(record)
+            return remove
+        }
+        // Each evaluator's committed state is one the sequential search passes
+        // through; `behind[w]` lists the removals decided since (test order),
+        // and `hot[e]` whether the sequential trial of removal e was hot (see
+        // `IncrementalEvaluator.chainTrial`). One evaluator is always current.
+        let workers = [first, second]
+        var behind: [[Int]] = [[], []]
+        var hot: [Int: Bool] = [:]
+        var i = 0
+        while i < tests.count {
+            let p = behind[0].isEmpty ? 0 : 1, q = 1 - p
+            let e = tests[i]
+            state.present[e] = false
+            let mask = state.present
+            // The other evaluator: catch up to just after a removal whose trial was
+            // not hot (its later values could not be the sequential ones), or
+            // test edge i+1 assuming edge i goes.
+            var other: [Bool]?
+            var catchUp = 0
+            if let bad = behind[q].firstIndex(where: { hot[$0] != true }) {
+                var m = mask
+                m[e] = true
+                for r in behind[q][(bad + 1)...] { m[r] = true }
+                other = m; catchUp = bad + 1
+            } else if i + 1 < tests.count && recentRemovalRate() >= speculationMinRemovalRate {
+                var m = mask
+                m[tests[i + 1]] = false
+                other = m
+            }
+            var mine = (metric: 0.0, hot: false), theirs = (metric: 0.0, hot: false)
+            if let other {
+                spec.side.both({ mine = workers[p].chainTrial(mask, chain: tests) },
+                               { theirs = workers[q].chainTrial(other, chain: tests) })
+            } else {
+                mine = workers[p].chainTrial(mask, chain: tests)
+            }
+            let removed = decide(e, mine.metric)
+            if removed {
+                workers[p].acceptTrial()
+                hot[e] = mine.hot
+                behind[q].append(e)
+            } else {
+                workers[p].rejectTrial()
+            }
+            i += 1
+            guard other != nil else { continue }
+            if catchUp > 0 {
+                workers[q].acceptTrial()
+                behind[q].removeFirst(catchUp)
+            } else if removed && mine.hot {
+                // The guess held and its value is the sequential one: edge i+1 is decided too.
+                let next = tests[i]
+                state.present[next] = false
+                if decide(next, theirs.metric) {
+                    workers[q].acceptTrial()
+                    hot[next] = theirs.hot
+                    behind[q] = []
+                    behind[p].append(next)
+                } else {
+                    workers[q].rejectTrial()
+                }
+                i += 1
+            } else {
+                workers[q].rejectTrial()
+            }
+        }
+        if options.removeRedundant && !used { removeRedundant(from: v) }
+        state.currentMetric = cur
+        advance()
+        let end = state.present
+        spec.side.both({ first.stepFinished(end) }, { second.stepFinished(end) })
+        spec.canonicalFor = end
+    }
+
+    /// Share of removals among the last 32 tested edges (1 before any test).
+    private func recentRemovalRate() -> Double {
+        let recent = state.trace.suffix(32)
+        guard !recent.isEmpty else { return 1 }
+        return Double(recent.filter(\.removed).count) / Double(recent.count)
     }
 
     /// Runs to the end. `onStep` is called after every step (checkpointing hook).

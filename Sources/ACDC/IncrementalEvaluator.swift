@@ -100,6 +100,15 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// on all rows or (packed) on the metric rows.
     private struct PrefixSum { let packed: Bool; let length: Int; let stamp: Int; var provisional: Bool; let sum: DoubleBuffer }
     private var prefixCache: [PrefixSum] = []
+    /// Per receiver: the partial sum of its first `senders.count` present
+    /// senders (committed values, unchanged since `stamp`), within a memory budget.
+    private struct ReceiverPrefix { var senders: [Int]; var packed: Bool; var stamp: Int; let sum: DoubleBuffer }
+    private var receiverPrefix: [Int: ReceiverPrefix] = [:]
+    private var receiverPrefixBytes = 0
+    private let receiverPrefixBudget = 256 << 20
+    /// Smaller sums are re-added rather than memoised (the bookkeeping costs
+    /// more); tests set 0 to exercise the memo on the small fixture models.
+    var receiverPrefixMinCount = 32768
     private let maxPrefixSums = 40
 
     /// The step's receiver: its running sum for the committed state.
@@ -310,6 +319,44 @@ public final class IncrementalEvaluator: GraphEvaluator {
         return trial(mask, canonical: false)
     }
 
+    // MARK: speculation along the removal chain (used by ACDCRun's two-core search)
+
+    /// Big units' row halves (and a large unembedding's column halves) run
+    /// on both cores; when two evaluators search side by side each keeps to
+    /// its own core and runs the same halves one after the other, so the
+    /// arithmetic, and every bit of the result, is the same either way.
+    var splitsAcrossCores = true
+
+    /// Metric of `mask`, which must be the committed mask minus some of the
+    /// step's edges, with no trial pending (the last one accepted or
+    /// rejected), and whether the step's receiver took its running sum
+    /// (`hot`) or was summed canonically (an upstream sender changed).
+    ///
+    /// The sequential search reaches `mask` by one trial per removal; its
+    /// running sum is rebuilt canonically after each accepted trial that was
+    /// not hot, and otherwise subtracts one removal per trial. Here the
+    /// removals between the committed state and `mask` are subtracted one
+    /// after another in `chain` (test) order, so the value is the
+    /// sequential search's bit for bit provided the committed state is one
+    /// the sequential search passed through and every removal before the
+    /// last was, in the sequential search, a hot trial. (Then whether this
+    /// trial is hot is also what it is sequentially: an upstream sender that
+    /// changes for the last removal changes here too, and one that would
+    /// have changed earlier would have made an earlier trial not hot.) The
+    /// caller checks that condition (ACDCRun's two-core step).
+    func chainTrial(_ mask: [Bool], chain: [Int]) -> (metric: Double, hot: Bool) {
+        precondition(!committedMask.isEmpty && lastTrial == nil, "chainTrial needs a committed state and no pending trial")
+        if mask == committedMask { return (committedMetric, true) }
+        let metric = trial(mask, canonical: false, chain: chain)
+        return (metric, lastTrial.map { $0.hotReceiver >= 0 } ?? false)
+    }
+
+    /// The last trial's state becomes the committed one (its edge was removed).
+    func acceptTrial() { promote() }
+
+    /// The last trial is dropped (its edge stays, or a speculation failed).
+    func rejectTrial() { discardTrial() }
+
     /// Makes the state canonical for `mask`: what a fresh evaluator holds
     /// after evaluating it. Recomputes, canonically, the receivers evaluated
     /// from running sums during the step (only if their value differs in some
@@ -421,7 +468,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     /// edges where `mask` differs from the committed mask (every live unit
     /// the first time). `canonical`: no running sums, and receivers computed
     /// from running sums are checked against their canonical value.
-    private func trial(_ mask: [Bool], canonical: Bool) -> Double {
+    private func trial(_ mask: [Bool], canonical: Bool, chain: [Int]? = nil) -> Double {
         let fresh = committedMask.isEmpty
         prefixCache.removeAll { $0.provisional }   // sums from a discarded trial
         for i in valueMemo.indices { valueMemo[i].base = nil }
@@ -432,6 +479,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
         }
         computeLiveness(mask)
         var ctx = TrialContext(canonical: canonical)
+        ctx.chain = chain
         var metric = committedMetric
         var pendingLayer = -1, layerDirty = false
         for (u, unit) in units.enumerated() {
@@ -466,6 +514,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         defer { profile.add(\.heads, &t0) }
                         let positions = x == .q && rows.count != BT ? rows.map { $0 % T } : nil
                         let (norm, normalized) = normalizedInputSlot(for: input, layer: l, kind: x)
+                        profile.flops += 2 * Double(n * d * dh)
                         forEachRowPart(n) { part in
                             // Row positions matter for shortformer inputs and rotary q/k only.
                             let partPositions = needsPositions ? positions.map { Array($0[part]) } ?? part.map { $0 % T } : nil
@@ -498,6 +547,9 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 attendRows(q: sc[0].pointer, k: sc[1].pointer, v: sc[2].pointer, queryRows: rows, seqLen: T, dHead: dh,
                            rule: attentionRules[l], z: zBuf.pointer, scores: patternBuf.pointer)
                 // Post-norm layers keep the raw output apart; their shares follow in finishPostNormLayer.
+                var keys = 0
+                for r in rows { keys += r % T + 1 }
+                profile.flops += 4 * Double(keys * dh) + 2 * Double(rows.count * dh * d)
                 let z = zBuf.pointer, result = sc[postNormLayer[l] ? 4 : 3].pointer
                 forEachRowPart(rows.count) { part in
                     m.headResult(layer: l, head: h, z: z + part.lowerBound * dh, ldz: dh, rows: part.count,
@@ -512,6 +564,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 profile.add(\.receivers, &t0)
                 defer { profile.add(\.mlps, &t0); profile.mlpUnits += 1 }
                 let out = scratchBuffers(u)[0].pointer, norm = normBuf.pointer, hidden = hiddenBuf.pointer, dMLP = m.config.dMLP!
+                profile.flops += Double(m.config.gatedMLP ? 6 : 4) * Double(rows.count * d * dMLP)
                 forEachRowPart(rows.count) { part in
                     let r0 = part.lowerBound
                     m.mlp(layer: l, input + r0 * d, rows: part.count, out: out + r0 * d, normalized: norm + r0 * d,
@@ -525,6 +578,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
                 guard let input = receiverValue(receiverOf[rNode], mask, force: fresh, &ctx) else { continue }
                 profile.add(\.receivers, &t0)
                 unembed(input)
+                profile.flops += 2 * Double(metricRows.count * d * m.config.dVocabOut)
                 profile.add(\.unembed, &t0)
                 metric = setup.metric.evaluate(logitsBuf.pointer)
                 profile.add(\.metric, &t0)
@@ -542,6 +596,8 @@ public final class IncrementalEvaluator: GraphEvaluator {
         var recomputed: [Int] = []
         var canonicalReceivers: [Int] = []
         var hotReceiver = -1
+        /// Speculative chain trials: the step's edges in test order (see `chainTrial`).
+        var chain: [Int]?
         init(canonical: Bool) { self.canonical = canonical }
     }
 
@@ -632,7 +688,12 @@ public final class IncrementalEvaluator: GraphEvaluator {
         if !ctx.canonical && !force && !parentChanged && ctx.hotReceiver < 0 && liveCommitted[rc.node] {
             var flips: [Int] = []
             for (k, e) in rc.edges.enumerated() where mask[e] != committedMask[e] { flips.append(k) }
-            if flips.count <= 4 {
+            if let chain = ctx.chain, flips.count > 1 {
+                // Removals in test order: the sequential search's running sum, one removal per trial.
+                let rank = { (k: Int) in chain.firstIndex(of: rc.edges[k]) ?? Int.max }
+                flips.sort { rank($0) < rank($1) }
+            }
+            if flips.count <= 4 || ctx.chain != nil {
                 if hotReceiver != r || !hotStillValid(committedMask) {
                     canonicalSum(r, committedMask, into: hotSum.pointer)
                     hotReceiver = r
@@ -652,8 +713,10 @@ public final class IncrementalEvaluator: GraphEvaluator {
                         }
                     }
                     from = UnsafePointer(trialSum.pointer)
+                    // Per flip, as the sequential search adds it once per trial of one flip.
+                    if runningSumBias != 0 { for i in 0..<lay.count { trialSum.pointer[i] += runningSumBias } }
                 }
-                if runningSumBias != 0 { for i in 0..<lay.count { trialSum.pointer[i] += runningSumBias } }
+                if flips.isEmpty && runningSumBias != 0 { for i in 0..<lay.count { trialSum.pointer[i] += runningSumBias } }
                 roundSum(lay.base.pointer, trialSum.pointer, into: trialHotX.pointer, count: lay.count)
                 ctx.hotReceiver = r
                 return UnsafePointer(trialHotX.pointer)
@@ -747,8 +810,56 @@ public final class IncrementalEvaluator: GraphEvaluator {
         } else {
             s.update(repeating: 0, count: lay.count)
         }
-        for k in present[start...] {
-            forEachRowBlock(r, sender: rc.parents[k]) { off, a, c, n in accumulateDifference(s + off, a, c, count: n) }
+        // This receiver's own memoised leading partial sum, when it reaches further.
+        let memoise = lay.count >= receiverPrefixMinCount
+        let senders = memoise ? present.map { rc.parents[$0] } : []
+        if memoise, let c = receiverPrefix[r], c.packed == isPacked, c.senders.count > start, c.senders.count <= senders.count,
+           senders[..<c.senders.count].elementsEqual(c.senders), c.senders.allSatisfy({ currentStamp($0) < c.stamp }) {
+            s.update(from: c.sum.pointer, count: lay.count)
+            start = c.senders.count
+        }
+        func accumulate(_ ks: ArraySlice<Int>) {
+            guard !ks.isEmpty else { return }
+            if isPacked {
+                for k in ks {
+                    forEachRowBlock(r, sender: rc.parents[k]) { off, a, c, n in accumulateDifference(s + off, a, c, count: n) }
+                }
+            } else {
+                // All rows: one contiguous array per sender, summed in cache-sized blocks.
+                let pairs = ks.map { k in
+                    let sender = rc.parents[k]
+                    return (senderValue(sender), UnsafePointer(corruptSender[sender]!.pointer))
+                }
+                accumulateDifferences(s, pairs, count: lay.count)
+            }
+        }
+        // Senders this trial did not change lead the list until the first changed
+        // one: their partial sum is memoised for this receiver's later trials
+        // (typically all of a step's trials, which change the step's receiver and
+        // what lies downstream of it). The same additions from zero, so the same bits.
+        var stable = start
+        while memoise && stable < senders.count && !senderChanged[senders[stable]] { stable += 1 }
+        if stable > start && stable >= 2 {
+            accumulate(present[start..<stable])
+            var entry = receiverPrefix[r]
+            if entry == nil || entry!.sum.count != lay.count {
+                if receiverPrefixBytes + 8 * lay.count <= receiverPrefixBudget {
+                    if let old = entry { receiverPrefixBytes -= 8 * old.sum.count }
+                    entry = ReceiverPrefix(senders: [], packed: isPacked, stamp: 0, sum: DoubleBuffer(lay.count))
+                    receiverPrefixBytes += 8 * lay.count
+                } else {
+                    entry = nil
+                }
+            }
+            if var e = entry {
+                e.sum.pointer.update(from: s, count: lay.count)
+                clock += 1
+                e.senders = Array(senders[..<stable]); e.packed = isPacked; e.stamp = clock
+                receiverPrefix[r] = e
+            }
+            accumulate(present[stable...])
+        } else {
+            accumulate(present[start...])
         }
         if present.count == prefix && prefix > start && prefix > 0 {
             prefixCache.removeAll { $0.packed == isPacked && $0.length == prefix }
@@ -774,7 +885,7 @@ public final class IncrementalEvaluator: GraphEvaluator {
     private func forEachRowPart(_ n: Int, _ body: (Range<Int>) -> Void) {
         guard n >= 256 && d >= 256 else { body(0..<n); return }
         let parts = Parallel.split(n, parts: Parallel.maxParts, multiple: 16)
-        Parallel.forEach(Parallel.maxParts) { body(parts[$0]) }
+        if splitsAcrossCores { Parallel.forEach(Parallel.maxParts) { body(parts[$0]) } } else { for p in parts { body(p) } }
     }
 
     /// Final LayerNorm and unembedding of the metric rows into `logitsBuf`;
@@ -785,7 +896,11 @@ public final class IncrementalEvaluator: GraphEvaluator {
         let parts = c.dVocabOut >= 4096 ? Parallel.maxParts : 1
         let columns = Parallel.split(c.dVocabOut, parts: parts, multiple: 64)
         let norm = UnsafePointer(outNorm.pointer), logits = logitsBuf.pointer
-        Parallel.forEach(parts) { m.unembedNormalized(norm, rows: rows, columns: columns[$0], logits: logits) }
+        if splitsAcrossCores {
+            Parallel.forEach(parts) { m.unembedNormalized(norm, rows: rows, columns: columns[$0], logits: logits) }
+        } else {
+            for c in columns { m.unembedNormalized(norm, rows: rows, columns: c, logits: logits) }
+        }
     }
 
     private func senderValue(_ s: Int) -> UnsafePointer<Float> {
@@ -808,6 +923,10 @@ public final class IncrementalEvaluator: GraphEvaluator {
 public struct Profile: Sendable, CustomStringConvertible {
     public var receivers = 0.0, heads = 0.0, mlps = 0.0, unembed = 0.0, metric = 0.0, canonicalize = 0.0
     public var headUnits = 0, mlpUnits = 0, metrics = 0, canonicalTrials = 0
+    /// Useful floating-point operations of the recomputation: the matrix
+    /// products (2 per multiply-add) of the units recomputed, causal
+    /// attention counted on the keys each query reads.
+    public var flops = 0.0
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 

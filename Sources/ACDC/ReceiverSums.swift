@@ -9,6 +9,27 @@ func accumulateDifference(_ s: UnsafeMutablePointer<Double>, _ a: UnsafePointer<
     for i in 0..<count { s[i] += Double(a[i]) - Double(c[i]) }
 }
 
+/// `s += double(a₁) − double(c₁)`, then `+= double(a₂) − double(c₂)`, …:
+/// the same additions, in the same order for every element, as calling
+/// `accumulateDifference` once per pair, but over blocks that keep `s` in
+/// the L1 cache, so each sender costs one pass over its two float arrays
+/// instead of also a read and a write of the double sum.
+func accumulateDifferences(_ s: UnsafeMutablePointer<Double>, _ pairs: [(UnsafePointer<Float>, UnsafePointer<Float>)], count: Int) {
+    let block = 512
+    pairs.withUnsafeBufferPointer { pairs in
+        var lo = 0
+        while lo < count {
+            let n = min(block, count - lo)
+            let sb = s + lo
+            for (a, c) in pairs {
+                let ab = a + lo, cb = c + lo
+                for i in 0..<n { sb[i] += Double(ab[i]) - Double(cb[i]) }
+            }
+            lo += n
+        }
+    }
+}
+
 /// `out = s − (double(a) − double(c))`: the running sum with one parent taken out.
 @inline(__always)
 func removeDifference(_ s: UnsafePointer<Double>, _ a: UnsafePointer<Float>, _ c: UnsafePointer<Float>,

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Fork-join over a fixed number of parts. The partitioning of work never
 /// depends on the machine (only on the problem's shape), so results are
@@ -32,5 +33,47 @@ public enum Parallel {
             lo = hi
         }
         return out
+    }
+}
+
+/// One long-lived second thread for fine-grained pairs of jobs (a few
+/// hundred microseconds each), where starting work through Dispatch costs
+/// too much: `both(mine, theirs)` runs `theirs` on the side thread and
+/// `mine` on the caller's, and returns when both are done.
+public final class SideThread: @unchecked Sendable {
+    private final class Channel: @unchecked Sendable {
+        let start = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        var job: (() -> Void)?
+        var stop = false
+    }
+    private let channel = Channel()
+
+    public init() {
+        let ch = channel
+        let thread = Thread {
+            while true {
+                ch.start.wait()
+                if ch.stop { return }
+                ch.job?()
+                ch.done.signal()
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    deinit {
+        channel.stop = true
+        channel.start.signal()
+    }
+
+    public func both(_ mine: () -> Void, _ theirs: () -> Void) {
+        withoutActuallyEscaping(theirs) { theirs in
+            channel.job = theirs
+            channel.start.signal()
+            mine()
+            channel.done.wait()
+            channel.job = nil
+        }
     }
 }

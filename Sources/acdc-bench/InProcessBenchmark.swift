@@ -20,6 +20,8 @@ struct InProcessBenchmark {
         var load = Timing.infinity, setup = Timing.infinity, search = Timing.infinity
         var evaluations = 0, edges = 0
         var profile = ""
+        /// Matrix-product FLOPs the evaluators did in the last search (both, on two cores).
+        var flops = 0.0
         var byHook: [String: (count: Int, seconds: Double)] = [:]
         var total: Double { load.wall + setup.wall + search.wall }
     }
@@ -59,7 +61,10 @@ struct InProcessBenchmark {
             out.evaluations = run.state.trace.count
             out.edges = run.edgeCount
             out.byHook = byHook
-            if let fast = run.evaluator as? IncrementalEvaluator { out.profile = fast.profile.description(scale: 1000, unit: "ms") }
+            if let fast = run.evaluator as? IncrementalEvaluator {
+                out.profile = fast.profile.description(scale: 1000, unit: "ms")
+                out.flops = fast.profile.flops + (run.speculativeEvaluator?.profile.flops ?? 0)
+            }
         }
         return out
     }

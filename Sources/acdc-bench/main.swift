@@ -10,7 +10,7 @@ usage: acdc-bench forward [--runs N] [--threads 1,2] [--batch B] [--seq T] [--la
        acdc-bench fixtures [--fixtures DIR] [--acdc PATH] [--repeats N]
        acdc-bench inprocess --experiment FILE [--threshold T] [--metric NAME] [--zero-ablation] [--repeats N]
        acdc-bench attribution [--fixtures DIR] [--repeats N] [--threads N] [--only tiny|d256|exact|gpt2] [--skip-gpt2-small]
-       acdc-bench acdc [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
+       acdc-bench acdc [--shape gpt2-small|4layer] [--threads 1,2] [--threshold T] [--budget SECONDS] [--batch B] [--seq T] [--layers L] [--seed S] [--reference]
        acdc-bench tokenize [--fixtures DIR] [--python TIMINGS.json]... [--interleave BENCH_TOKENIZERS.py [--rounds N]] [--repeats N]
 """
 
@@ -76,6 +76,12 @@ case "acdc":
         case "--seed": bench.seed = UInt64(positiveInt(flag, value))
         case "--threshold": bench.threshold = nonNegativeDouble(flag, value)
         case "--budget": bench.budget = nonNegativeDouble(flag, value)
+        case "--shape": bench.shape = value
+        case "--entropy": bench.entropy = nonNegativeDouble(flag, value)
+        case "--threads":
+            let ts = value.split(separator: ",").compactMap { Int($0) }.filter { $0 == 1 || $0 == 2 }
+            guard !ts.isEmpty else { fail("--threads: expected e.g. 1,2") }
+            bench.threads = ts
         default: fail("unknown option \(flag)")
         }
     }
