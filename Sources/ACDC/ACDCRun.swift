@@ -116,20 +116,7 @@ public final class ACDCRun {
                 if graph.edges[e].type == .placeholder { used = true; continue }
                 state.present[e] = false
                 let new = evaluator.evaluate(state.present)
-                state.evaluations += 1
-                let effect = new - cur
-                state.effectSize[e] = effect
-                let score = options.absValueThreshold ? abs(effect) : effect
-                let remove = score < options.threshold
-                let record = EdgeEvaluation(edge: e, metricBefore: cur, metricAfter: new, result: effect, removed: remove)
-                state.trace.append(record)
-                if remove {
-                    cur = new
-                } else {
-                    state.present[e] = true
-                    used = true
-                }
-                onEvaluation(record)
+                decide(e, metricAfter: new, current: &cur, used: &used, onEvaluation: onEvaluation)
             }
             // The reference re-evaluates the metric here; it recomputes the same
             // graph, and our evaluators are deterministic, so it is skipped.
@@ -173,19 +160,6 @@ public final class ACDCRun {
                 if graph.edges[e].type == .placeholder { used = true } else { tests.append(e) }
             }
         }
-        /// Records the test of `e` with metric `new`; true when it is removed.
-        func decide(_ e: Int, _ new: Double) -> Bool {
-            state.evaluations += 1
-            let effect = new - cur
-            state.effectSize[e] = effect
-            let score = options.absValueThreshold ? abs(effect) : effect
-            let remove = score < options.threshold
-            let record = EdgeEvaluation(edge: e, metricBefore: cur, metricAfter: new, result: effect, removed: remove)
-            state.trace.append(record)
-            if remove { cur = new } else { state.present[e] = true; used = true }
-            onEvaluation(record)
-            return remove
-        }
         // Each evaluator's committed state is one the sequential search passes
         // through; `behind[w]` lists the removals decided since (test order),
         // and `hot[e]` whether the sequential trial of removal e was hot (see
@@ -221,7 +195,7 @@ public final class ACDCRun {
             } else {
                 mine = workers[p].chainTrial(mask, chain: tests)
             }
-            let removed = decide(e, mine.metric)
+            let removed = decide(e, metricAfter: mine.metric, current: &cur, used: &used, onEvaluation: onEvaluation)
             if removed {
                 workers[p].acceptTrial()
                 hot[e] = mine.hot
@@ -238,7 +212,7 @@ public final class ACDCRun {
                 // The guess held and its value is the sequential one: edge i+1 is decided too.
                 let next = tests[i]
                 state.present[next] = false
-                if decide(next, theirs.metric) {
+                if decide(next, metricAfter: theirs.metric, current: &cur, used: &used, onEvaluation: onEvaluation) {
                     workers[q].acceptTrial()
                     hot[next] = theirs.hot
                     behind[q] = []
@@ -257,6 +231,26 @@ public final class ACDCRun {
         let end = state.present
         spec.side.both({ first.stepFinished(end) }, { second.stepFinished(end) })
         spec.canonicalFor = end
+    }
+
+    /// The edge decision both steps share: records the test of edge `e`
+    /// (already absent from `state.present`) whose trial metric is `new`
+    /// against the running metric `cur`. A removal makes `new` the running
+    /// metric; a kept edge is put back and marks the node used. True when
+    /// `e` is removed.
+    @discardableResult
+    private func decide(_ e: Int, metricAfter new: Double, current cur: inout Double, used: inout Bool,
+                        onEvaluation: (EdgeEvaluation) -> Void) -> Bool {
+        state.evaluations += 1
+        let effect = new - cur
+        state.effectSize[e] = effect
+        let score = options.absValueThreshold ? abs(effect) : effect
+        let remove = score < options.threshold
+        let record = EdgeEvaluation(edge: e, metricBefore: cur, metricAfter: new, result: effect, removed: remove)
+        state.trace.append(record)
+        if remove { cur = new } else { state.present[e] = true; used = true }
+        onEvaluation(record)
+        return remove
     }
 
     /// Share of removals among the last 32 tested edges (1 before any test).
