@@ -166,4 +166,29 @@ struct DecoderKeys: Codable {
                            eps: try check.finitePositive("rms_norm_eps", rms_norm_eps ?? defaultEps),
                            nKVHeads: K, attentionScale: Float(1 / Double(dh).squareRoot()), gatedMLP: true)
     }
+
+    /// `config` with the rotary embedding the rope keys of the same `config.json` (`data`) give.
+    func rotaryConfig(_ data: Data, file: String, check: ConfigCheck, activation: String? = nil,
+                      defaultEps: Double = 1e-6) throws -> ModelConfig {
+        var c = try config(check: check, activation: activation, defaultEps: defaultEps)
+        c.rotary = try decodeConfig(RopeKeys.self, data, file: file).rotary(headDim: c.dHead, check: check)
+        return c
+    }
+}
+
+/// The config of a Llama-layout model whose `sliding_window`, when not null,
+/// applies to every layer (Mistral, Phi-3); the architectures that slide only
+/// some layers (Qwen2, Gemma 2) read their own keys.
+func everyLayerSlidingConfig(_ data: Data, file: String, defaultEps: Double) throws -> ModelConfig {
+    struct Keys: Codable { var sliding_window: Int? }
+    let check = ConfigCheck(file: file)
+    let keys = try decodeConfig(DecoderKeys.self, data, file: file)
+    let own = try decodeConfig(Keys.self, data, file: file)
+    var c = try keys.rotaryConfig(data, file: file, check: check, defaultEps: defaultEps)
+    if let w = own.sliding_window {
+        c.slidingWindow = try check.positive("sliding_window", w)
+        c.slidingLayers = Array(repeating: true, count: c.nLayers)
+    }
+    try c.validate(file: file)
+    return c
 }

@@ -25,9 +25,8 @@ public enum Gemma2: Architecture {
         let own = try decodeConfig(Config.self, data, file: file)
         if own.attention_bias == true { throw check.refuse("attention_bias", "true is not supported") }
         keys.head_dim = keys.head_dim ?? 256
-        var c = try keys.config(check: check, activation: own.hidden_activation ?? keys.hidden_act ?? "gelu_pytorch_tanh",
-                                defaultEps: 1e-6)
-        c.rotary = try decodeConfig(RopeKeys.self, data, file: file).rotary(headDim: c.dHead, check: check)
+        var c = try keys.rotaryConfig(data, file: file, check: check,
+                                      activation: own.hidden_activation ?? keys.hidden_act ?? "gelu_pytorch_tanh", defaultEps: 1e-6)
         let scalar = own.query_pre_attn_scalar ?? 256
         _ = try check.finitePositive("query_pre_attn_scalar", scalar)
         c.attentionScale = Float(1 / scalar.squareRoot())

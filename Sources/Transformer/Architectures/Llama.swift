@@ -18,8 +18,7 @@ public enum Llama: Architecture {
         let keys = try decodeConfig(DecoderKeys.self, data, file: file)
         let own = try decodeConfig(Config.self, data, file: file)
         if own.mlp_bias == true { throw check.refuse("mlp_bias", "true is not supported") }
-        var c = try keys.config(check: check, defaultEps: 1e-6)
-        c.rotary = try decodeConfig(RopeKeys.self, data, file: file).rotary(headDim: c.dHead, check: check)
+        var c = try keys.rotaryConfig(data, file: file, check: check, defaultEps: 1e-6)
         try c.validate(file: file)
         return c
     }

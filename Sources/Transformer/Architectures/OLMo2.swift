@@ -17,8 +17,7 @@ public enum OLMo2: Architecture {
         let keys = try decodeConfig(DecoderKeys.self, data, file: file)
         let own = try decodeConfig(Config.self, data, file: file)
         if own.attention_bias == true { throw check.refuse("attention_bias", "true is not supported") }
-        var c = try keys.config(check: check, defaultEps: 1e-5)
-        c.rotary = try decodeConfig(RopeKeys.self, data, file: file).rotary(headDim: c.dHead, check: check)
+        var c = try keys.rotaryConfig(data, file: file, check: check, defaultEps: 1e-5)
         c.preNorms = false; c.postAttentionNorm = true; c.postMLPNorm = true; c.qkNorm = true
         try c.validate(file: file)
         return c

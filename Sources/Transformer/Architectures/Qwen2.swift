@@ -18,8 +18,7 @@ public enum Qwen2: Architecture {
         let check = ConfigCheck(file: file)
         let keys = try decodeConfig(DecoderKeys.self, data, file: file)
         let own = try decodeConfig(Config.self, data, file: file)
-        var c = try keys.config(check: check, defaultEps: 1e-6)
-        c.rotary = try decodeConfig(RopeKeys.self, data, file: file).rotary(headDim: c.dHead, check: check)
+        var c = try keys.rotaryConfig(data, file: file, check: check, defaultEps: 1e-6)
         if own.use_sliding_window == true {
             guard let w = own.sliding_window else { throw check.refuse("sliding_window", "needed when use_sliding_window is true") }
             c.slidingWindow = try check.positive("sliding_window", w)
