@@ -125,17 +125,18 @@ struct ACDCBenchmark {
         print("  \(stopped ? "stopped after budget" : "finished"): \(evals) edge evaluations; engine \(format(seconds, 2)) s (setup + search) = \(format(Double(evals) / seconds, 1)) eval/s; \(format(cpu, 1)) s CPU; kept \(run.edgeCount) edges; final metric \(run.state.currentMetric)")
         return Result(run: run, engine: seconds, search: seconds - tReady, flops: flops, finished: !stopped)
     }
+}
 
-    /// GFLOP/s of sgemm on `m x n x k` with `threads` BLAS threads (best of 3), then back to 1 thread.
-    func sgemmRate(m: Int, n: Int, k: Int, threads: Int) -> Double {
-        BLASThreads.set(threads)
-        defer { BLASThreads.set(1) }
-        let p = GemmProblem(m: m, n: n, k: k)
-        _ = p.time()
-        var best = Timing.infinity
-        for _ in 0..<3 { best = best.best(p.time()) }
-        return p.flops / best.wall / 1e9
-    }
+/// GFLOP/s of sgemm on `m x n x k` with `threads` BLAS threads (best of 3), then back to 1 thread:
+/// the machine's matrix-product rate the benchmarks print next to the search's.
+func sgemmRate(m: Int, n: Int, k: Int, threads: Int) -> Double {
+    BLASThreads.set(threads)
+    defer { BLASThreads.set(1) }
+    let p = GemmProblem(m: m, n: n, k: k)
+    _ = p.time()
+    var best = Timing.infinity
+    for _ in 0..<3 { best = best.best(p.time()) }
+    return p.flops / best.wall / 1e9
 }
 
 /// User + system CPU seconds of this process (all threads): on a shared

@@ -24,17 +24,6 @@ struct FixtureBenchmark {
 
     struct Row { var name: String; var wall: Double; var cpu: Double; var engine: Double; var reference: Double; var evaluations: Int; var edgesMatch: Bool }
 
-    /// GFLOP/s of sgemm on `m x n x k` with two BLAS threads (best of 3).
-    static func sgemm2(m: Int, n: Int, k: Int) -> Double {
-        BLASThreads.set(2)
-        defer { BLASThreads.set(1) }
-        let p = GemmProblem(m: m, n: n, k: k)
-        _ = p.time()
-        var best = Timing.infinity
-        for _ in 0..<3 { best = best.best(p.time()) }
-        return p.flops / best.wall / 1e9
-    }
-
     func run() throws {
         guard FileManager.default.isExecutableFile(atPath: acdc) else { throw ACDCError("\(acdc): acdc executable not found (build it with scripts/setup)") }
         let fm = FileManager.default
@@ -71,7 +60,7 @@ struct FixtureBenchmark {
                 let exp = try Experiment.load(path: "\(dir)/experiment.json")
                 let inProcess = try InProcessBenchmark.measure(exp, options: options, repeats: repeats)
                 let mc = try HookedTransformer.config(directory: exp.modelPath)
-                let gemm = FixtureBenchmark.sgemm2(m: exp.clean.rows * exp.clean.seqLen, n: mc.dMLP ?? mc.dModel, k: mc.dModel)
+                let gemm = sgemmRate(m: exp.clean.rows * exp.clean.seqLen, n: mc.dMLP ?? mc.dModel, k: mc.dModel, threads: 2)
                 let searchRate = inProcess.flops / inProcess.search.wall / 1e9
                 let row = Row(name: "\(c)/\(r.dropLast(5))", wall: best.wall, cpu: best.cpu, engine: engine, reference: ref,
                               evaluations: evaluations, edgesMatch: match)
