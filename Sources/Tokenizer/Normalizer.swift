@@ -11,10 +11,8 @@ indirect enum Normalizer: Sendable {
     case stripAccents
     /// Prepends the string unless the text is empty.
     case prepend([Unicode.Scalar])
-    /// Replaces every non-overlapping occurrence of a literal pattern, left to right.
-    case replace(pattern: [Unicode.Scalar], content: [Unicode.Scalar])
-    /// Replaces every match of a regex (empty matches too, as the library does).
-    case replaceRegex(RegexProgram, content: [Unicode.Scalar])
+    /// The library's `Replace` (literal or regex pattern).
+    case replace(ReplaceRule)
     /// Removes leading and/or trailing White_Space.
     case strip(left: Bool, right: Bool)
     /// BERT's: drop NUL, U+FFFD and control/format/private-use characters (Cc, Cf, Co; tab
@@ -56,10 +54,8 @@ indirect enum Normalizer: Sendable {
             text.removeAll(where: UnicodeClassTable.isMark)
         case .prepend(let prefix):
             if !text.isEmpty { text.insert(contentsOf: prefix, at: 0) }
-        case .replace(let pattern, let content):
-            text = ScalarText.replacing(pattern, with: content, in: text)
-        case .replaceRegex(let program, let content):
-            text = ScalarText.replacing(program, with: content, in: text)
+        case .replace(let rule):
+            text = rule.apply(text)
         case .strip(let left, let right):
             var end = text.count
             if right { while end > 0, UnicodeClassTable.isWhitespace(text[end - 1]) { end -= 1 } }
@@ -163,12 +159,7 @@ indirect enum Normalizer: Sendable {
         case "StripAccents": return .stripAccents
         case "Prepend": return .prepend(Array(try field.required("prepend").string().unicodeScalars))
         case "Replace":
-            let content = Array(try field.required("content").string().unicodeScalars)
-            let pattern = try field.required("pattern")
-            if let regex = try ScalarText.regexPattern(pattern, component: "Replace normalizer") {
-                return .replaceRegex(regex, content: content)
-            }
-            return .replace(pattern: try ScalarText.literalPattern(pattern, component: "Replace normalizer"), content: content)
+            return .replace(try ReplaceRule.read(field, component: "Replace normalizer"))
         case "Strip":
             return .strip(left: try field.bool("strip_left", default: true), right: try field.bool("strip_right", default: true))
         case "BertNormalizer":
@@ -209,13 +200,13 @@ enum ScalarText {
     }
 
     /// A `{"String": "..."}` pattern.
-    static func literalPattern(_ field: JSONField, component: String) throws(TokenizerError) -> [Unicode.Scalar] {
+    fileprivate static func literalPattern(_ field: JSONField, component: String) throws(TokenizerError) -> [Unicode.Scalar] {
         if let literal = try field.optional("String") { return Array(try literal.string().unicodeScalars) }
         throw field.error("expected {\"String\": ...} or {\"Regex\": ...}")
     }
 
     /// The compiled `{"Regex": "..."}` pattern, nil for a string pattern.
-    static func regexPattern(_ field: JSONField, component: String) throws(TokenizerError) -> RegexProgram? {
+    fileprivate static func regexPattern(_ field: JSONField, component: String) throws(TokenizerError) -> RegexProgram? {
         guard let regexField = try field.optional("Regex") else { return nil }
         let source = try regexField.string()
         do { return try RegexProgram(source) } catch {
@@ -245,5 +236,36 @@ enum ScalarText {
         var view = String.UnicodeScalarView()
         view.append(contentsOf: scalars)
         return String(view)
+    }
+}
+
+/// The `Replace` component, which the library has both as a normalizer and as a
+/// decoder with the same fields and semantics: every non-overlapping occurrence
+/// of a literal pattern, or every match of a regex (empty matches too, as the
+/// library does), left to right, replaced by `content`.
+struct ReplaceRule: Sendable {
+    enum Pattern: Sendable {
+        case literal([Unicode.Scalar])
+        case regex(RegexProgram)
+    }
+    let pattern: Pattern
+    let content: [Unicode.Scalar]
+
+    /// Reads `{"pattern": {"String"|"Regex": ...}, "content": ...}`; `component`
+    /// names the component in errors.
+    static func read(_ field: JSONField, component: String) throws(TokenizerError) -> ReplaceRule {
+        let content = Array(try field.required("content").string().unicodeScalars)
+        let pattern = try field.required("pattern")
+        if let regex = try ScalarText.regexPattern(pattern, component: component) {
+            return ReplaceRule(pattern: .regex(regex), content: content)
+        }
+        return ReplaceRule(pattern: .literal(try ScalarText.literalPattern(pattern, component: component)), content: content)
+    }
+
+    func apply(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        switch pattern {
+        case .literal(let literal): return ScalarText.replacing(literal, with: content, in: text)
+        case .regex(let program): return ScalarText.replacing(program, with: content, in: text)
+        }
     }
 }

@@ -67,8 +67,7 @@ indirect enum PostProcessor: Sendable {
 indirect enum TokenDecoder: Sendable {
     case byteLevel
     case metaspace(replacement: Unicode.Scalar, prependScheme: PrependScheme)
-    case replace(pattern: [Unicode.Scalar], content: [Unicode.Scalar])
-    case replaceRegex(RegexProgram, content: [Unicode.Scalar])
+    case replace(ReplaceRule)
     case byteFallback
     case fuse
     case strip(content: Unicode.Scalar, start: Int, stop: Int)
@@ -108,10 +107,8 @@ indirect enum TokenDecoder: Sendable {
                 }
                 return String(view)
             }
-        case .replace(let pattern, let content):
-            return tokens.map { ScalarText.string(ScalarText.replacing(pattern, with: content, in: Array($0.unicodeScalars))) }
-        case .replaceRegex(let program, let content):
-            return tokens.map { ScalarText.string(ScalarText.replacing(program, with: content, in: Array($0.unicodeScalars))) }
+        case .replace(let rule):
+            return tokens.map { ScalarText.string(rule.apply(Array($0.unicodeScalars))) }
         case .byteFallback:
             var result: [String] = []
             var pending: [UInt8] = []
@@ -189,20 +186,10 @@ indirect enum TokenDecoder: Sendable {
         switch type {
         case "ByteLevel": return .byteLevel
         case "Metaspace":
-            let replacement = try field.required("replacement").string().unicodeScalars
-            guard replacement.count == 1, let scalar = replacement.first else {
-                throw field.error("Metaspace replacement must be one character")
-            }
-            let legacy = try field.optional("add_prefix_space")?.bool()
-            return .metaspace(replacement: scalar,
-                              prependScheme: try PrependScheme.read(field.optional("prepend_scheme"), legacyAddPrefixSpace: legacy))
+            let (scalar, scheme) = try PrependScheme.readMetaspace(field)
+            return .metaspace(replacement: scalar, prependScheme: scheme)
         case "Replace":
-            let content = Array(try field.required("content").string().unicodeScalars)
-            let pattern = try field.required("pattern")
-            if let regex = try ScalarText.regexPattern(pattern, component: "Replace decoder") {
-                return .replaceRegex(regex, content: content)
-            }
-            return .replace(pattern: try ScalarText.literalPattern(pattern, component: "Replace decoder"), content: content)
+            return .replace(try ReplaceRule.read(field, component: "Replace decoder"))
         case "ByteFallback": return .byteFallback
         case "Fuse": return .fuse
         case "Strip":

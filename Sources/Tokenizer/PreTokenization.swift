@@ -290,6 +290,17 @@ enum SplitPattern: Sendable {
 enum PrependScheme: Sendable {
     case always, first, never
 
+    /// The settings the Metaspace pre-tokenizer and decoder share: the one-character
+    /// `replacement` and the prepend scheme (older files say `add_prefix_space`).
+    static func readMetaspace(_ field: JSONField) throws(TokenizerError) -> (replacement: Unicode.Scalar, scheme: PrependScheme) {
+        let replacement = try field.required("replacement").string().unicodeScalars
+        guard replacement.count == 1, let scalar = replacement.first else {
+            throw field.error("Metaspace replacement must be one character")
+        }
+        let legacy = try field.optional("add_prefix_space")?.bool()
+        return (scalar, try read(field.optional("prepend_scheme"), legacyAddPrefixSpace: legacy))
+    }
+
     static func read(_ field: JSONField?, legacyAddPrefixSpace: Bool?) throws(TokenizerError) -> PrependScheme {
         guard let field else { return legacyAddPrefixSpace == false ? .never : .always }
         let name = try field.string()
@@ -422,13 +433,8 @@ indirect enum PreTokenizerStep: Sendable {
         case "WhitespaceSplit": return .whitespaceSplit
         case "BertPreTokenizer": return .bert
         case "Metaspace":
-            let replacement = try field.required("replacement").string().unicodeScalars
-            guard replacement.count == 1, let scalar = replacement.first else {
-                throw field.error("Metaspace replacement must be one character")
-            }
-            let legacy = try field.optional("add_prefix_space")?.bool()
-            return .metaspace(replacement: scalar,
-                              prependScheme: try PrependScheme.read(field.optional("prepend_scheme"), legacyAddPrefixSpace: legacy),
+            let (scalar, scheme) = try PrependScheme.readMetaspace(field)
+            return .metaspace(replacement: scalar, prependScheme: scheme,
                               split: try field.bool("split", default: true))
         case "Digits": return .digits(individual: try field.bool("individual_digits", default: false))
         case "Punctuation":

@@ -152,8 +152,8 @@ final class HuggingFaceTokenizerTests: XCTestCase {
         // The Replace normalizer with a regex: the library's normalize_str.
         XCTAssertGreaterThanOrEqual(cases.replace.count, 5)
         for replacement in cases.replace {
-            let normalizer = Normalizer.replaceRegex(try RegexProgram(replacement.pattern),
-                                                     content: Array(replacement.content.unicodeScalars))
+            let normalizer = Normalizer.replace(ReplaceRule(pattern: .regex(try RegexProgram(replacement.pattern)),
+                                                            content: Array(replacement.content.unicodeScalars)))
             var differences = 0
             for (text, expected) in zip(strings, replacement.outputs) {
                 var scalars = Array(text.unicodeScalars)
