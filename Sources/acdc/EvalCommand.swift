@@ -38,8 +38,7 @@ struct EvalCommand: ParsableCommand {
     var metric: String? { measure.metric }
     var zeroAblation: Bool { measure.zeroAblation }
 
-    @Flag(help: "Print one JSON object on stdout.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     mutating func run() throws {
         if CircuitFiles.isLibraryCircuit(path: edges) { return try runLibraryCircuit() }
@@ -54,7 +53,7 @@ struct EvalCommand: ParsableCommand {
                 + "(the clean and corrupted runs are finite); refusing to report NaN/Inf")
         }
         let kept = eval.graph.countEdges(mask), total = eval.graph.countEdges(eval.setup.fullGraph)
-        if json {
+        if output.json {
             let j: JSONValue = .object([
                 ("metric", .string(eval.setup.metricName)), ("value", .number(value)),
                 ("edges", .number(Double(kept))), ("edges_total", .number(Double(total))),
@@ -78,7 +77,7 @@ struct EvalCommand: ParsableCommand {
         let present = ev.prune(given)
         let value = ev.evaluate(present), full = ev.full(), empty = ev.empty()
         let kept = present.filter { $0 }.count, total = ev.graph.edges.count, listed = given.filter { $0 }.count
-        if json {
+        if output.json {
             let j: JSONValue = .object([
                 ("metric", .string(ev.setup.metricName)), ("value", .number(value)), ("full", .number(full)), ("empty", .number(empty)),
                 ("edges", .number(Double(kept))), ("edges_listed", .number(Double(listed))),

@@ -28,8 +28,7 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Comma-separated TransformerLens hook names to save besides the logits.")
     var hooks: String?
 
-    @Flag(help: "Print one JSON object on stdout instead of a summary line.")
-    var json = false
+    @OptionGroup var report: OutputOptions
 
     mutating func run() throws {
         let m = try HookedTransformer.load(directory: model)
@@ -60,7 +59,7 @@ struct ForwardCommand: ParsableCommand {
         var tensors: [(String, [Int], [Float])] = [("logits", [batch.rows, batch.seqLen, m.config.dVocabOut], logits)]
         for h in wanted { tensors.append((h.name, cache.shapes[h]!, cache.values[h]!)) }
         try writeSafetensors(tensors, to: output, metadata: ["model": model, "tokens": tokens])
-        if json {
+        if report.json {
             let j: JSONValue = .object([
                 ("output", .string(output)), ("rows", .number(Double(batch.rows))), ("seq_len", .number(Double(batch.seqLen))),
                 ("tensors", .array(tensors.map { .string($0.0) })),
